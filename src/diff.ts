@@ -1,0 +1,57 @@
+/**
+ * Pure: what the disk shows vs what the index holds → what a run must do.
+ */
+import type { DiskFile } from './scan.js';
+import type { IndexedFile } from './store.js';
+
+/**
+ * A size+mtime match is trusted only if the mtime was at least this long before we last
+ * read the file: a write landing in the same clock tick as our read (or on a file system
+ * with 1–2 s mtime resolution) would otherwise go unseen.
+ */
+export const RACY_MS = 2000;
+
+export interface Diff {
+  /** Same size and mtime as indexed, and not racy: nothing to do. */
+  unchanged: number;
+  /** Indexed, but the stat differs (or is racy): read and compare hashes. */
+  changed: Array<{ disk: DiskFile; indexed: IndexedFile }>;
+  /** On disk, not indexed: added, or the new side of a move. */
+  fresh: DiskFile[];
+  /** Indexed, not on disk: removed, or the old side of a move (once confirmed gone). */
+  vanished: IndexedFile[];
+}
+
+/**
+ * @param keep paths that are not listed on disk but must not be treated as gone
+ *   (they lie in a folder that could not be read).
+ */
+export function diffListings(
+  disk: ReadonlyMap<string, DiskFile>,
+  indexed: ReadonlyMap<string, IndexedFile>,
+  keep: (path: string) => boolean = () => false,
+): Diff {
+  const diff: Diff = { unchanged: 0, changed: [], fresh: [], vanished: [] };
+  for (const file of disk.values()) {
+    const known = indexed.get(file.path);
+    if (!known) diff.fresh.push(file);
+    else if (statTrusted(file, known)) diff.unchanged++;
+    else diff.changed.push({ disk: file, indexed: known });
+  }
+  for (const known of indexed.values()) {
+    if (disk.has(known.path)) continue;
+    if (keep(known.path)) diff.unchanged++;
+    else diff.vanished.push(known);
+  }
+  return diff;
+}
+
+export function statTrusted(file: DiskFile, known: IndexedFile): boolean {
+  return file.size === known.size && file.mtimeMs === known.mtimeMs && known.mtimeMs < known.checkedMs - RACY_MS;
+}
+
+/** True when `path` lies in one of `dirs` (relative folder paths; '' is the root). */
+export function isUnder(path: string, dirs: Iterable<string>): boolean {
+  for (const dir of dirs) if (dir === '' || path.startsWith(dir + '/')) return true;
+  return false;
+}

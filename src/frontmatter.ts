@@ -1,0 +1,90 @@
+/**
+ * Frontmatter: the YAML block fenced by `---` at the very top of a file.
+ *
+ * gray-matter finds the fences; we hand it our own engines so that:
+ * - it never caches (it caches only when called without options),
+ * - `---js` / `---javascript` blocks are refused instead of being passed to `eval`,
+ * - YAML timestamps stay strings, so dates are never shifted by a time zone and
+ *   impossible dates (2024-02-30) are not silently rolled over by `Date`.
+ */
+import matter from 'gray-matter';
+import yaml from 'js-yaml';
+// js-yaml 3 exposes the `<<` merge type only by path; keeping it means anchors merge as usual.
+import mergeType from 'js-yaml/lib/js-yaml/type/merge.js';
+
+/** YAML 1.2 core types plus merge keys — but no timestamps (they stay strings). */
+const SCHEMA = new yaml.Schema({ include: [yaml.CORE_SCHEMA], implicit: [mergeType] });
+
+// Typed as `object` for gray-matter; the caller checks what it really is.
+function parseYaml(text: string): object {
+  return yaml.load(text, { schema: SCHEMA }) as object;
+}
+
+function refuseCode(): never {
+  throw new Error('executable frontmatter (---js) is not allowed; only YAML is read');
+}
+
+const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: {
+    yaml: { parse: parseYaml },
+    js: { parse: refuseCode },
+    javascript: { parse: refuseCode },
+  },
+};
+
+export interface Frontmatter {
+  /** The parsed YAML mapping; `{}` when absent or invalid. */
+  data: Record<string, unknown>;
+  /** Index in `text` where the body starts. */
+  bodyStart: number;
+  /** Why the frontmatter could not be read, naming its line; null when fine or absent. */
+  error: string | null;
+}
+
+const OPENING_FENCE = /^---[^\S\r\n]*([^\r\n-][^\r\n]*)?\r?\n/;
+
+/**
+ * Splits `text` (BOM already removed) into frontmatter and body.
+ * A file without a leading `---` line has no frontmatter and never reaches gray-matter.
+ */
+export function readFrontmatter(text: string): Frontmatter {
+  const opening = OPENING_FENCE.exec(text);
+  if (!opening) return { data: {}, bodyStart: 0, error: null };
+  // gray-matter treats the whole file as YAML when the closing fence is missing,
+  // which would lose the body: refuse that case ourselves.
+  if (text.indexOf('\n---', opening[0].length - 1) === -1) {
+    return { data: {}, bodyStart: 0, error: 'frontmatter starting at line 1 has no closing --- line' };
+  }
+  try {
+    const file = matter(text, MATTER_OPTIONS);
+    const bodyStart = text.length - file.content.length;
+    const data: unknown = file.data;
+    if (data === null || data === undefined) return { data: {}, bodyStart, error: null };
+    if (typeof data !== 'object' || Array.isArray(data)) {
+      return { data: {}, bodyStart, error: `frontmatter at line 2 is not a key: value mapping (found ${Array.isArray(data) ? 'a list' : typeof data})` };
+    }
+    return { data: data as Record<string, unknown>, bodyStart, error: null };
+  } catch (err) {
+    return { data: {}, bodyStart: bodyAfterClosingFence(text, opening[0].length), error: describe(err) };
+  }
+}
+
+/** Where the body starts when the YAML inside the fences failed to parse. */
+function bodyAfterClosingFence(text: string, from: number): number {
+  const close = text.indexOf('\n---', from - 1);
+  const lineEnd = text.indexOf('\n', close + 4);
+  return lineEnd === -1 ? text.length : lineEnd + 1;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof yaml.YAMLException) {
+    // The YAML text handed to the engine starts right after `---`, on the rest of line 1,
+    // so js-yaml's 0-based line is the file's 1-based line.
+    const mark = (err as { mark?: { line: number; column: number } }).mark;
+    const reason = (err as { reason?: string }).reason ?? 'invalid YAML';
+    return mark ? `invalid YAML frontmatter at line ${mark.line + 1}, column ${mark.column + 1}: ${reason}` : `invalid YAML frontmatter: ${reason}`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `frontmatter at line 1 cannot be read: ${message}`;
+}

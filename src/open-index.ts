@@ -1,0 +1,41 @@
+/**
+ * Taking hold of an index: the lock, then the file (or a fresh index when it is absent,
+ * corrupt or of another schema version).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Config, indexPathInJournal, StartError } from './config.js';
+import { ignoreRules, type IgnoreRules } from './ignore.js';
+import { acquireLock, readIndexFile } from './persist.js';
+import { Store } from './store.js';
+
+export interface OpenIndex {
+  store: Store;
+  rules: IgnoreRules;
+  release(): void;
+}
+
+/** @param log where to say that the index is being rebuilt, and why */
+export async function openIndex(config: Config, log: (line: string) => void): Promise<OpenIndex> {
+  try {
+    fs.mkdirSync(path.dirname(config.db), { recursive: true });
+  } catch (err) {
+    throw new StartError(`cannot create the index folder ${path.dirname(config.db)}: ${(err as Error).message}`);
+  }
+  const release = acquireLock(config.db, `inkdex ${config.command}`);
+  try {
+    const { store, rebuiltBecause } = await Store.open(readIndexFile(config.db), config.journal);
+    if (rebuiltBecause) log(`inkdex: rebuilding the index ${config.db} from the folder: ${rebuiltBecause}`);
+    store.failInterruptedRuns(new Date().toISOString());
+    return { store, rules: ignoreRules(config.ignore, indexPathInJournal(config)), release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** The package version, read once from package.json. */
+export function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,80 @@
+/**
+ * Walks the journal folder → every indexable file with its size and mtime.
+ * Synchronous fs calls: measured ~3× faster than the async ones for many small files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { IgnoreRules } from './ignore.js';
+
+export interface DiskFile {
+  /** POSIX path relative to the root, Unicode NFC: the identity used in the index. */
+  path: string;
+  /** The path as spelled on disk (may differ from `path` in Unicode normalisation). */
+  diskPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ScanResult {
+  files: Map<string, DiskFile>;
+  /** Folders that could not be read (relative path → why): their entries are kept. */
+  failedDirs: Map<string, string>;
+  dirs: number;
+}
+
+/**
+ * Lists every indexable file under `root`. Symbolic links are not followed.
+ * Throws only when the root itself cannot be read.
+ */
+export function scanFolder(root: string, rules: IgnoreRules, under = ''): ScanResult {
+  const result: ScanResult = { files: new Map(), failedDirs: new Map(), dirs: 0 };
+  const stack = [under];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(dir === '' ? root : path.join(root, dir), { withFileTypes: true });
+    } catch (err) {
+      if (dir === under) throw err;
+      if (errorCode(err) !== 'ENOENT') result.failedDirs.set(dir, describeFsError(err));
+      continue;
+    }
+    result.dirs++;
+    for (const d of names) {
+      const rel = dir === '' ? d.name : `${dir}/${d.name}`;
+      if (d.isDirectory()) {
+        if (!rules.ignoresDir(rel.normalize('NFC'))) stack.push(rel);
+      } else if (d.isFile()) {
+        const file = statFile(root, rel, rules);
+        if (file) result.files.set(file.path, file);
+      }
+    }
+  }
+  return result;
+}
+
+/** Stats one file; null unless it is an indexable regular file (symlinks never are). */
+export function statFile(root: string, diskPath: string, rules: IgnoreRules): DiskFile | null {
+  const rel = diskPath.normalize('NFC');
+  if (!rules.indexes(rel)) return null;
+  try {
+    const st = fs.lstatSync(path.join(root, diskPath));
+    if (!st.isFile()) return null;
+    return { path: rel, diskPath, size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
+  } catch {
+    return null;
+  }
+}
+
+export function errorCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** "EACCES: permission denied" without the absolute path noise. */
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
+  if (e?.code === 'EISDIR') return 'is a folder';
+  if (e?.code) return `${e.code}: ${e.message.replace(/^[A-Z]+: /, '').replace(/,.*$/, '')}`;
+  return err instanceof Error ? err.message : String(err);
+}

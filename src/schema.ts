@@ -1,0 +1,60 @@
+/**
+ * The SQLite schema of SPEC §3. Bump SCHEMA_VERSION on any change: an index file with
+ * another version is rebuilt from the folder rather than migrated (it is disposable).
+ */
+export const SCHEMA_VERSION = '1';
+
+/** Larger pages made the file smaller and the bulk build faster (docs/benchmarks.md). */
+export const PAGE_SIZE = 16384;
+
+export const SCHEMA_SQL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE entries (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  date TEXT,
+  frontmatter TEXT NOT NULL,
+  body TEXT NOT NULL,
+  word_count INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  indexed_at TEXT NOT NULL,
+  error TEXT
+);
+CREATE INDEX entries_date ON entries(date);
+CREATE INDEX entries_content_hash ON entries(content_hash);
+CREATE TABLE tags (entry_id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (entry_id, tag)) WITHOUT ROWID;
+CREATE INDEX tags_tag ON tags(tag);
+CREATE TABLE links (entry_id INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX links_entry ON links(entry_id);
+CREATE INDEX links_target ON links(target);
+CREATE TABLE tasks (entry_id INTEGER NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, done INTEGER NOT NULL);
+CREATE INDEX tasks_entry ON tasks(entry_id);
+-- External content: the text lives once, in entries; the FTS index refers to it by rowid.
+CREATE VIRTUAL TABLE entries_fts USING fts4(content="entries", title, body, tokenize=unicode61 "remove_diacritics=2");
+CREATE TABLE sync_runs (
+  id INTEGER PRIMARY KEY,
+  trigger TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL, finished_at TEXT, duration_ms INTEGER,
+  scanned INTEGER, added INTEGER, updated INTEGER, unchanged INTEGER,
+  moved INTEGER, removed INTEGER, errors INTEGER,
+  message TEXT
+);
+CREATE TABLE entry_events (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, at TEXT NOT NULL,
+  path TEXT NOT NULL, old_path TEXT, kind TEXT NOT NULL, content_hash TEXT);
+CREATE INDEX entry_events_run ON entry_events(run_id);
+CREATE INDEX entry_events_path ON entry_events(path);
+CREATE TABLE file_errors (path TEXT PRIMARY KEY, run_id INTEGER, at TEXT NOT NULL, message TEXT NOT NULL);
+-- inkdex's own bookkeeping: when each file was last read. A size+mtime match is trusted
+-- only when the mtime is well before that moment (a write in the same clock tick as
+-- our read would otherwise go unseen).
+CREATE TABLE inkdex_checks (entry_id INTEGER PRIMARY KEY, checked_ms INTEGER NOT NULL);
+`;
+
+/** Retention (SPEC §3: at least 1,000 runs and 100,000 events). */
+export const KEEP_RUNS = 1000;
+export const KEEP_EVENTS = 100_000;

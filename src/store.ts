@@ -1,0 +1,332 @@
+/**
+ * The index database: opening (or rebuilding) it, and every write the sync engine makes.
+ * sql.js keeps the whole database in memory; `persist.ts` writes it to disk.
+ */
+import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js';
+import { KEEP_EVENTS, KEEP_RUNS, PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import type { Link, Task } from './parse.js';
+
+let sqlModule: ReturnType<typeof initSqlJs> | undefined;
+function loadSql(): ReturnType<typeof initSqlJs> {
+  sqlModule ??= initSqlJs();
+  return sqlModule;
+}
+
+/** What the index knows about a file, enough to decide whether it changed. */
+export interface IndexedFile {
+  id: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  contentHash: string;
+  /** When the file was last read (ms since epoch). */
+  checkedMs: number;
+}
+
+/** Everything written for one entry. */
+export interface EntryRecord {
+  path: string;
+  title: string;
+  date: string | null;
+  frontmatter: string;
+  /** The body as UTF-8 bytes (bound as bytes, cast to TEXT: much faster in sql.js). */
+  body: Uint8Array;
+  wordCount: number;
+  contentHash: string;
+  size: number;
+  mtimeMs: number;
+  error: string | null;
+  tags: string[];
+  links: Link[];
+  tasks: Task[];
+}
+
+export type Trigger = 'startup' | 'watch' | 'manual' | 'scheduled' | 'cli';
+export type RunKind = 'full' | 'incremental';
+export type EventKind = 'added' | 'updated' | 'moved' | 'removed';
+
+export interface RunStats {
+  scanned: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  moved: number;
+  removed: number;
+  errors: number;
+}
+
+export interface OpenResult {
+  store: Store;
+  /** Why the file on disk was not used, when it was not (corrupt, other schema). */
+  rebuiltBecause: string | null;
+}
+
+const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
+
+export class Store {
+  private readonly statements = new Map<string, Statement>();
+  /** When set, FTS rows are not maintained per entry; `rebuildFts()` catches up at the end. */
+  private ftsDeferred = false;
+
+  private constructor(readonly db: Database) {}
+
+  /** Opens the index from a file's bytes, or a new empty one when absent or unusable. */
+  static async open(bytes: Uint8Array | null, journalRoot: string): Promise<OpenResult> {
+    const SQL = await loadSql();
+    let rebuiltBecause: string | null = null;
+    if (bytes && bytes.length > 0) {
+      let db: Database | null = null;
+      try {
+        db = new SQL.Database(bytes);
+        const version = readVersion(db);
+        if (version === SCHEMA_VERSION) {
+          const store = new Store(db);
+          store.setMeta('journal_root', journalRoot);
+          return { store, rebuiltBecause: null };
+        }
+        rebuiltBecause = version === null ? 'it is not an inkdex index' : `its schema_version is ${version}, this inkdex uses ${SCHEMA_VERSION}`;
+      } catch (err) {
+        rebuiltBecause = `it cannot be read as SQLite (${err instanceof Error ? err.message : String(err)})`;
+      }
+      db?.close();
+    }
+    const db = new SQL.Database();
+    db.exec(`PRAGMA page_size = ${PAGE_SIZE};`);
+    db.exec(SCHEMA_SQL);
+    const store = new Store(db);
+    store.setMeta('schema_version', SCHEMA_VERSION);
+    store.setMeta('journal_root', journalRoot);
+    store.setMeta('created_at', new Date().toISOString());
+    return { store, rebuiltBecause };
+  }
+
+  close(): void {
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** A cached prepared statement. */
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  run(sql: string, params: SqlValue[] = []): void {
+    const s = this.stmt(sql);
+    s.run(params);
+  }
+
+  /** All rows of a query as objects. */
+  all<T>(sql: string, params: SqlValue[] = []): T[] {
+    const s = this.stmt(sql);
+    s.bind(params);
+    const rows: T[] = [];
+    while (s.step()) rows.push(s.getAsObject() as T);
+    s.reset();
+    return rows;
+  }
+
+  get<T>(sql: string, params: SqlValue[] = []): T | undefined {
+    return this.all<T>(sql, params)[0];
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  setMeta(key: string, value: string): void {
+    this.run('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  entryCount(): number {
+    return this.get<{ n: number }>('SELECT count(*) AS n FROM entries')!.n;
+  }
+
+  /** Every indexed file, keyed by path. */
+  listIndexed(): Map<string, IndexedFile> {
+    const map = new Map<string, IndexedFile>();
+    const s = this.stmt(
+      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 0) FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id',
+    );
+    while (s.step()) {
+      const [id, path, size, mtimeMs, contentHash, checkedMs] = s.get() as [number, string, number, number, string, number];
+      map.set(path, { id, path, size, mtimeMs, contentHash, checkedMs });
+    }
+    s.reset();
+    return map;
+  }
+
+  indexedByPath(path: string): IndexedFile | undefined {
+    const row = this.get<{ id: number; path: string; size: number; mtime_ms: number; content_hash: string; checked_ms: number }>(
+      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 0) AS checked_ms FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id WHERE e.path = ?',
+      [path],
+    );
+    return row && { id: row.id, path: row.path, size: row.size, mtimeMs: row.mtime_ms, contentHash: row.content_hash, checkedMs: row.checked_ms };
+  }
+
+  /** Indexed paths whose content has this hash (move candidates). */
+  pathsWithHash(hash: string): string[] {
+    return this.all<{ path: string }>('SELECT path FROM entries WHERE content_hash = ?', [hash]).map((r) => r.path);
+  }
+
+  /** Paths indexed under a folder (`dir` = '' means all). */
+  pathsUnder(dir: string): string[] {
+    if (dir === '') return this.all<{ path: string }>('SELECT path FROM entries').map((r) => r.path);
+    const prefix = dir + '/';
+    // Range scan on the path index: every path starting with `prefix`.
+    return this.all<{ path: string }>('SELECT path FROM entries WHERE path >= ? AND path < ?', [prefix, prefix.slice(0, -1) + '0']).map(
+      (r) => r.path,
+    );
+  }
+
+  // ---- entry writes (call inside a transaction) ------------------------------------
+
+  deferFts(deferred: boolean): void {
+    this.ftsDeferred = deferred;
+  }
+
+  insertEntry(e: EntryRecord, indexedAt: string, checkedMs: number): number {
+    this.run(`INSERT INTO entries(${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)`, [
+      e.path, e.title, e.date, e.frontmatter, e.body, e.wordCount, e.contentHash, e.size, e.mtimeMs, indexedAt, e.error,
+    ]);
+    const id = this.get<{ id: number }>('SELECT last_insert_rowid() AS id')!.id;
+    this.writeChildren(id, e);
+    this.setChecked(id, checkedMs);
+    if (!this.ftsDeferred) this.ftsInsert(id);
+    return id;
+  }
+
+  /** Replaces an entry's content (and path, for a move), keeping its id. */
+  updateEntry(id: number, e: EntryRecord, indexedAt: string, checkedMs: number): void {
+    if (!this.ftsDeferred) this.ftsDelete(id);
+    this.run(
+      `UPDATE entries SET path = ?, title = ?, date = ?, frontmatter = ?, body = CAST(? AS TEXT), word_count = ?, content_hash = ?, size = ?, mtime_ms = ?, indexed_at = ?, error = ? WHERE id = ?`,
+      [e.path, e.title, e.date, e.frontmatter, e.body, e.wordCount, e.contentHash, e.size, e.mtimeMs, indexedAt, e.error, id],
+    );
+    this.deleteChildren(id);
+    this.writeChildren(id, e);
+    this.setChecked(id, checkedMs);
+    if (!this.ftsDeferred) this.ftsInsert(id);
+  }
+
+  /** Same bytes, new stat: refresh size/mtime without touching the content. */
+  refreshStat(id: number, size: number, mtimeMs: number, checkedMs: number): void {
+    this.run('UPDATE entries SET size = ?, mtime_ms = ? WHERE id = ? AND (size != ? OR mtime_ms != ?)', [size, mtimeMs, id, size, mtimeMs]);
+    this.setChecked(id, checkedMs);
+  }
+
+  removeEntry(id: number): void {
+    if (!this.ftsDeferred) this.ftsDelete(id);
+    this.deleteChildren(id);
+    this.run('DELETE FROM inkdex_checks WHERE entry_id = ?', [id]);
+    this.run('DELETE FROM entries WHERE id = ?', [id]);
+  }
+
+  private setChecked(id: number, checkedMs: number): void {
+    this.run('INSERT OR REPLACE INTO inkdex_checks(entry_id, checked_ms) VALUES (?, ?)', [id, checkedMs]);
+  }
+
+  private writeChildren(id: number, e: EntryRecord): void {
+    for (const tag of e.tags) this.run('INSERT OR IGNORE INTO tags(entry_id, tag) VALUES (?, ?)', [id, tag]);
+    for (const l of e.links) this.run('INSERT INTO links(entry_id, target, kind) VALUES (?, ?, ?)', [id, l.target, l.kind]);
+    for (const t of e.tasks) this.run('INSERT INTO tasks(entry_id, line, text, done) VALUES (?, ?, ?, ?)', [id, t.line, t.text, t.done ? 1 : 0]);
+  }
+
+  private deleteChildren(id: number): void {
+    this.run('DELETE FROM tags WHERE entry_id = ?', [id]);
+    this.run('DELETE FROM links WHERE entry_id = ?', [id]);
+    this.run('DELETE FROM tasks WHERE entry_id = ?', [id]);
+  }
+
+  // External-content FTS4 must be told the exact old text to delete, so both statements
+  // read it from `entries` itself.
+  private ftsInsert(id: number): void {
+    this.run('INSERT INTO entries_fts(rowid, title, body) SELECT id, title, body FROM entries WHERE id = ?', [id]);
+  }
+
+  private ftsDelete(id: number): void {
+    this.run("INSERT INTO entries_fts(entries_fts, rowid, title, body) SELECT 'delete', id, title, body FROM entries WHERE id = ?", [id]);
+  }
+
+  /** Rebuilds the whole FTS index from `entries`, then merges its segments. */
+  rebuildFts(): void {
+    this.db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('rebuild'); INSERT INTO entries_fts(entries_fts) VALUES ('optimize');");
+  }
+
+  // ---- file errors -------------------------------------------------------------------
+
+  setFileError(path: string, runId: number, at: string, message: string): void {
+    this.run(
+      'INSERT INTO file_errors(path, run_id, at, message) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET run_id = excluded.run_id, at = excluded.at, message = excluded.message WHERE file_errors.message != excluded.message',
+      [path, runId, at, message],
+    );
+  }
+
+  /** After a successful read of unchanged bytes: the only error left is the entry's own. */
+  restoreFileError(path: string, runId: number, at: string): void {
+    this.run('DELETE FROM file_errors WHERE path = ? AND message IS NOT (SELECT error FROM entries WHERE path = ?)', [path, path]);
+    this.run('INSERT OR IGNORE INTO file_errors(path, run_id, at, message) SELECT path, ?, ?, error FROM entries WHERE path = ? AND error IS NOT NULL', [runId, at, path]);
+  }
+
+  clearFileError(path: string): void {
+    this.run('DELETE FROM file_errors WHERE path = ?', [path]);
+  }
+
+  fileErrorPaths(): string[] {
+    return this.all<{ path: string }>('SELECT path FROM file_errors').map((r) => r.path);
+  }
+
+  // ---- runs and events ---------------------------------------------------------------
+
+  startRun(trigger: Trigger, kind: RunKind, startedAt: string): number {
+    this.run("INSERT INTO sync_runs(trigger, kind, status, started_at) VALUES (?, ?, 'running', ?)", [trigger, kind, startedAt]);
+    return this.get<{ id: number }>('SELECT last_insert_rowid() AS id')!.id;
+  }
+
+  finishRun(id: number, status: 'succeeded' | 'failed', finishedAt: string, durationMs: number, stats: RunStats, message: string | null): void {
+    this.run(
+      `UPDATE sync_runs SET status = ?, finished_at = ?, duration_ms = ?, scanned = ?, added = ?, updated = ?, unchanged = ?, moved = ?, removed = ?, errors = ?, message = ? WHERE id = ?`,
+      [status, finishedAt, durationMs, stats.scanned, stats.added, stats.updated, stats.unchanged, stats.moved, stats.removed, stats.errors, message, id],
+    );
+  }
+
+  /** Runs left 'running' by a process that died are marked failed. */
+  failInterruptedRuns(at: string): void {
+    this.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = 'interrupted: the process stopped before the run finished' WHERE status = 'running'", [at]);
+  }
+
+  addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void {
+    this.run('INSERT INTO entry_events(run_id, at, path, old_path, kind, content_hash) VALUES (?, ?, ?, ?, ?, ?)', [runId, at, path, oldPath, kind, contentHash]);
+  }
+
+  /** Drops the oldest runs and events beyond the retention limits. */
+  prune(): void {
+    this.run('DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?', [KEEP_RUNS]);
+    this.run('DELETE FROM entry_events WHERE id <= (SELECT max(id) FROM entry_events) - ?', [KEEP_EVENTS]);
+  }
+
+  export(): Uint8Array {
+    return this.db.export();
+  }
+}
+
+function readVersion(db: Database): string | null {
+  const hasMeta = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  if (hasMeta.length === 0) return null;
+  const rows = db.exec("SELECT value FROM meta WHERE key = 'schema_version'");
+  const v = rows[0]?.values[0]?.[0];
+  return typeof v === 'string' ? v : null;
+}

@@ -1,0 +1,48 @@
+/**
+ * `inkdex sync`: one full sync, a summary, exit.
+ */
+import type { Config } from './config.js';
+import { openIndex } from './open-index.js';
+import { writeIndexFileAtomic } from './persist.js';
+import { progressReporter } from './progress.js';
+import { runSync, type RunSummary } from './sync.js';
+
+/** @returns the process exit code */
+export async function syncCommand(config: Config): Promise<number> {
+  const { store, rules, release } = await openIndex(config, (line) => process.stderr.write(line + '\n'));
+  try {
+    const progress = progressReporter(process.stderr);
+    const { summary } = await runSync(store, { root: config.journal, rules, maxFileSize: config.maxFileSize }, { kind: 'full' }, 'cli', {
+      onProgress: progress.update,
+    });
+    progress.done();
+    writeIndexFileAtomic(config.db, store.export());
+    const errors = store.all<{ path: string; message: string }>('SELECT path, message FROM file_errors WHERE run_id = ? ORDER BY path', [summary.id]);
+    if (config.json) process.stdout.write(JSON.stringify({ ...summary, journal: config.journal, db: config.db }) + '\n');
+    else process.stdout.write(describeRun(summary, config.db) + '\n');
+    reportFileErrors(errors);
+    if (summary.status === 'failed') {
+      process.stderr.write(`inkdex: sync failed: ${summary.message}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    store.close();
+    release();
+  }
+}
+
+export function describeRun(s: RunSummary, db: string): string {
+  const secs = (s.durationMs / 1000).toFixed(2);
+  return (
+    `inkdex: ${s.status === 'succeeded' ? 'synced' : 'sync failed after'} ${s.scanned} files in ${secs} s: ` +
+    `${s.added} added, ${s.updated} updated, ${s.moved} moved, ${s.removed} removed, ${s.unchanged} unchanged, ${s.errors} errors → ${db}`
+  );
+}
+
+const MAX_LISTED = 20;
+
+function reportFileErrors(errors: Array<{ path: string; message: string }>): void {
+  for (const e of errors.slice(0, MAX_LISTED)) process.stderr.write(`  ${e.path}: ${e.message}\n`);
+  if (errors.length > MAX_LISTED) process.stderr.write(`  … and ${errors.length - MAX_LISTED} more (SELECT * FROM file_errors)\n`);
+}

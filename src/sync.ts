@@ -1,0 +1,350 @@
+/**
+ * One sync run: compare the folder (all of it, or the paths the watcher named) with the
+ * index, read what changed, pair vanished and appeared files by hash into moves, write
+ * it all in per-chunk transactions, and record the run, its events and file errors.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { diffListings, isUnder, type Diff } from './diff.js';
+import { entryRecord, readEntryFile, type FileRead } from './entry-file.js';
+import type { IgnoreRules } from './ignore.js';
+import { describeFsError, errorCode, scanFolder, statFile, type DiskFile } from './scan.js';
+import type { EventKind, IndexedFile, RunKind, RunStats, Store, Trigger } from './store.js';
+
+export interface SyncOptions {
+  /** Absolute, symlink-resolved journal folder. */
+  root: string;
+  rules: IgnoreRules;
+  maxFileSize: number;
+}
+
+/** What a run looks at. */
+export type Scope =
+  | { kind: 'full' }
+  | {
+      kind: 'incremental';
+      /** Paths (relative, as spelled on disk) the watcher reported. */
+      paths: ReadonlySet<string>;
+      /** Paths (NFC) that vanished long enough ago to be removed rather than held for a move. */
+      removable: ReadonlySet<string>;
+    };
+
+export interface RunProgress {
+  id: number;
+  trigger: Trigger;
+  kind: RunKind;
+  processed: number;
+  total: number;
+  startedAt: string;
+}
+
+export interface RunSummary extends RunStats {
+  id: number;
+  trigger: Trigger;
+  kind: RunKind;
+  status: 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  message: string | null;
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  /** Vanished paths kept for now: a matching new file may still arrive (a move). */
+  held: string[];
+  /** True when the run wrote anything to the database (beyond its own run row). */
+  changed: boolean;
+}
+
+export interface RunHooks {
+  onStart?(progress: RunProgress): void;
+  onProgress?(progress: RunProgress): void;
+  /** Checked between chunks; true abandons the rest of the run. */
+  shouldStop?(): boolean;
+}
+
+/** Files read and written per transaction; the event loop gets a turn between chunks. */
+const CHUNK = 256;
+/** A cold build of at least this many files builds the FTS index once at the end. */
+const BULK_FTS_THRESHOLD = 500;
+
+export async function runSync(store: Store, opts: SyncOptions, scope: Scope, trigger: Trigger, hooks: RunHooks = {}): Promise<RunResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const kind: RunKind = scope.kind;
+  const id = store.startRun(trigger, kind, startedAt);
+  const stats: RunStats = { scanned: 0, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
+  const progress: RunProgress = { id, trigger, kind, processed: 0, total: 0, startedAt };
+  hooks.onStart?.(progress);
+  const run = new Run(store, opts, id, stats);
+  let status: 'succeeded' | 'failed' = 'succeeded';
+  let message: string | null = null;
+  let held: string[] = [];
+  try {
+    held = await run.execute(scope, progress, hooks);
+    if (run.stopped) {
+      status = 'failed';
+      message = 'stopped: inkdex was shut down before the run finished; the next run completes it';
+    }
+  } catch (err) {
+    status = 'failed';
+    message = err instanceof Error ? err.message : String(err);
+  }
+  const finished = Date.now();
+  const summary: RunSummary = {
+    id, trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
+  };
+  store.transaction(() => {
+    store.finishRun(id, status, summary.finishedAt, summary.durationMs, stats, message);
+    store.prune();
+  });
+  return { summary, held, changed: run.changed };
+}
+
+/** The state of one run in progress. */
+class Run {
+  changed = false;
+  stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: SyncOptions,
+    private readonly id: number,
+    private readonly stats: RunStats,
+  ) {}
+
+  async execute(scope: Scope, progress: RunProgress, hooks: RunHooks): Promise<string[]> {
+    if (!isFolder(this.opts.root)) throw new Error(`journal folder ${this.opts.root} is missing or not a folder`);
+    const plan = scope.kind === 'full' ? this.planFull() : this.planIncremental(scope.paths);
+    const { diff, disk, failedDirs } = plan;
+    this.stats.scanned = disk.size;
+    this.stats.unchanged = diff.unchanged;
+    const vanished = this.confirmGone(diff.vanished, scope.kind === 'incremental' ? disk : null);
+
+    const work: Array<{ disk: DiskFile; indexed: IndexedFile | null }> = [
+      ...diff.changed,
+      ...diff.fresh.map((d) => ({ disk: d, indexed: null })),
+    ];
+    progress.total = diff.unchanged + work.length + vanished.length;
+    progress.processed = diff.unchanged;
+    hooks.onProgress?.({ ...progress });
+
+    const bulk = diff.fresh.length >= BULK_FTS_THRESHOLD && this.store.entryCount() === 0;
+    this.store.deferFts(bulk);
+    const movePool = new MovePool(vanished, scope.kind === 'incremental' ? (p) => this.goneNow(p, disk) : null, this.store);
+    try {
+      for (let i = 0; i < work.length; i += CHUNK) {
+        if (hooks.shouldStop?.()) {
+          this.stopped = true;
+          break;
+        }
+        const chunk = work.slice(i, i + CHUNK).map((w) => ({ ...w, read: readEntryFile(this.opts.root, w.disk, this.opts.maxFileSize) }));
+        this.store.transaction(() => {
+          for (const w of chunk) this.apply(w.disk, w.indexed, w.read, movePool);
+        });
+        progress.processed += chunk.length;
+        hooks.onProgress?.({ ...progress });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const held: string[] = [];
+      if (!this.stopped) {
+        const removable = scope.kind === 'full' ? null : scope.removable;
+        this.store.transaction(() => {
+          for (const gone of movePool.unclaimed()) {
+            if (removable && !removable.has(gone.path)) held.push(gone.path);
+            else this.remove(gone);
+          }
+          if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
+        });
+        progress.processed = progress.total;
+        hooks.onProgress?.({ ...progress });
+      }
+      return held;
+    } finally {
+      if (bulk) {
+        this.store.rebuildFts();
+        this.store.deferFts(false);
+      }
+    }
+  }
+
+  private planFull(): { diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
+    const scan = scanFolder(this.opts.root, this.opts.rules);
+    const failed = [...scan.failedDirs.keys()];
+    const diff = diffListings(scan.files, this.store.listIndexed(), (p) => isUnder(p, failed));
+    return { diff, disk: scan.files, failedDirs: scan.failedDirs };
+  }
+
+  private planIncremental(paths: ReadonlySet<string>): { diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
+    const disk = new Map<string, DiskFile>();
+    const indexed = new Map<string, IndexedFile>();
+    for (const diskPath of paths) {
+      const file = statFile(this.opts.root, diskPath, this.opts.rules);
+      if (file) disk.set(file.path, file);
+      const known = this.store.indexedByPath(diskPath.normalize('NFC'));
+      if (known) indexed.set(known.path, known);
+    }
+    return { diff: diffListings(disk, indexed), disk, failedDirs: new Map() };
+  }
+
+  /** Keeps only the vanished entries whose file is really gone (or no longer indexable). */
+  private confirmGone(vanished: IndexedFile[], listed: Map<string, DiskFile> | null): IndexedFile[] {
+    const gone: IndexedFile[] = [];
+    for (const v of vanished) {
+      const state = this.diskState(v.path, listed);
+      if (state === 'gone') gone.push(v);
+      else if (state !== 'present') {
+        this.store.setFileError(v.path, this.id, nowIso(), state);
+        this.stats.errors++;
+        this.stats.unchanged++;
+      } else this.stats.unchanged++;
+    }
+    return gone;
+  }
+
+  /** 'gone', 'present', or why the path could not be checked. */
+  private diskState(rel: string, listed: Map<string, DiskFile> | null): string {
+    if (listed?.has(rel)) return 'present';
+    try {
+      const st = fs.lstatSync(path.join(this.opts.root, rel));
+      return st.isFile() && this.opts.rules.indexes(rel) ? 'present' : 'gone';
+    } catch (err) {
+      const code = errorCode(err);
+      return code === 'ENOENT' || code === 'ENOTDIR' ? 'gone' : `cannot check the file: ${describeFsError(err)}`;
+    }
+  }
+
+  private goneNow(rel: string, listed: Map<string, DiskFile>): boolean {
+    return this.diskState(rel, listed) === 'gone';
+  }
+
+  private apply(disk: DiskFile, indexed: IndexedFile | null, read: FileRead, moves: MovePool): void {
+    const at = nowIso();
+    if (!read.ok) {
+      if (read.gone) return; // deleted between the listing and the read: the next batch sees it
+      this.store.setFileError(disk.path, this.id, at, read.message);
+      this.stats.errors++;
+      return;
+    }
+    if (indexed && read.hash === indexed.contentHash) {
+      // Same bytes (a touch, or a racy stat that turned out fine): no event.
+      this.store.refreshStat(indexed.id, disk.size, disk.mtimeMs, read.checkedMs);
+      this.store.restoreFileError(disk.path, this.id, at);
+      this.stats.unchanged++;
+      this.changed = true;
+      return;
+    }
+    const record = entryRecord(disk, read);
+    if (record.error) {
+      this.store.setFileError(disk.path, this.id, at, record.error);
+      this.stats.errors++;
+    } else this.store.clearFileError(disk.path);
+    this.changed = true;
+
+    if (indexed) {
+      this.store.updateEntry(indexed.id, record, at, read.checkedMs);
+      this.store.addEvent(this.id, at, 'updated', disk.path, null, read.hash);
+      this.stats.updated++;
+      return;
+    }
+    const from = moves.claim(read.hash, disk.path);
+    if (from) {
+      this.store.updateEntry(from.id, record, at, read.checkedMs);
+      this.store.clearFileError(from.path);
+      this.store.addEvent(this.id, at, 'moved', disk.path, from.path, read.hash);
+      this.stats.moved++;
+      return;
+    }
+    this.store.insertEntry(record, at, read.checkedMs);
+    this.store.addEvent(this.id, at, 'added', disk.path, null, read.hash);
+    this.stats.added++;
+  }
+
+  private remove(gone: IndexedFile): void {
+    this.store.removeEntry(gone.id);
+    this.store.clearFileError(gone.path);
+    this.record('removed', gone.path, null, gone.contentHash);
+    this.stats.removed++;
+    this.changed = true;
+  }
+
+  private record(kind: EventKind, p: string, oldPath: string | null, hash: string | null): void {
+    this.store.addEvent(this.id, nowIso(), kind, p, oldPath, hash);
+  }
+
+  /** After a full scan: drop error rows of paths that are gone; refresh unreadable folders'. */
+  private reconcileFileErrors(disk: Map<string, DiskFile>, failedDirs: Map<string, string>): void {
+    const failed = [...failedDirs.keys()];
+    for (const p of this.store.fileErrorPaths()) {
+      if (disk.has(p) || failedDirs.has(p) || isUnder(p, failed) || this.store.indexedByPath(p)) continue;
+      this.store.clearFileError(p);
+      this.changed = true;
+    }
+    for (const [dir, why] of failedDirs) {
+      this.store.setFileError(dir, this.id, nowIso(), `folder cannot be read (${why}); its entries are kept`);
+      this.stats.errors++;
+      this.changed = true;
+    }
+  }
+}
+
+/**
+ * Vanished entries waiting to be claimed by a new file with the same bytes (a move).
+ * While watching, the old path's event may not have arrived yet, so an indexed entry
+ * with the same hash whose file is gone right now may be claimed too.
+ */
+class MovePool {
+  private readonly byHash = new Map<string, IndexedFile[]>();
+  private readonly claimed = new Set<string>();
+
+  constructor(
+    vanished: IndexedFile[],
+    private readonly goneNow: ((path: string) => boolean) | null,
+    private readonly store: Store,
+  ) {
+    for (const v of vanished) {
+      const list = this.byHash.get(v.contentHash);
+      if (list) list.push(v);
+      else this.byHash.set(v.contentHash, [v]);
+    }
+  }
+
+  claim(hash: string, newPath: string): IndexedFile | null {
+    const candidates = (this.byHash.get(hash) ?? []).filter((v) => !this.claimed.has(v.path));
+    let pick = candidates.find((v) => baseName(v.path) === baseName(newPath)) ?? candidates[0];
+    if (!pick && this.goneNow) {
+      for (const p of this.store.pathsWithHash(hash)) {
+        if (p !== newPath && !this.claimed.has(p) && this.goneNow(p)) {
+          pick = this.store.indexedByPath(p);
+          break;
+        }
+      }
+    }
+    if (!pick) return null;
+    this.claimed.add(pick.path);
+    return pick;
+  }
+
+  unclaimed(): IndexedFile[] {
+    const out: IndexedFile[] = [];
+    for (const list of this.byHash.values()) for (const v of list) if (!this.claimed.has(v.path)) out.push(v);
+    return out;
+  }
+}
+
+function baseName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -89,7 +89,8 @@ function dateOf(data: Record<string, unknown>, path: string): string | null {
 /** `YYYY-MM-DD` if the numbers form a real calendar date, else null. */
 export function calendarDate(y: number, m: number, d: number): string | null {
   if (m < 1 || m > 12 || d < 1 || d > 31) return null;
-  const t = new Date(Date.UTC(y, m - 1, d));
+  const t = new Date(Date.UTC(2000, m - 1, d));
+  t.setUTCFullYear(y, m - 1, d); // Date.UTC maps years 0–99 to 1900–1999
   if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return null;
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }

@@ -251,14 +251,14 @@ export class Store {
     this.run('DELETE FROM tasks WHERE entry_id = ?', [id]);
   }
 
-  // External-content FTS4 must be told the exact old text to delete, so both statements
-  // read it from `entries` itself.
+  // External-content FTS4 reads the text to un-index from `entries` when a row is deleted,
+  // so ftsDelete must run while the entry still holds its old text.
   private ftsInsert(id: number): void {
     this.run('INSERT INTO entries_fts(rowid, title, body) SELECT id, title, body FROM entries WHERE id = ?', [id]);
   }
 
   private ftsDelete(id: number): void {
-    this.run("INSERT INTO entries_fts(entries_fts, rowid, title, body) SELECT 'delete', id, title, body FROM entries WHERE id = ?", [id]);
+    this.run('DELETE FROM entries_fts WHERE docid = ?', [id]);
   }
 
   /** Rebuilds the whole FTS index from `entries`, then merges its segments. */
@@ -294,6 +294,11 @@ export class Store {
   startRun(trigger: Trigger, kind: RunKind, startedAt: string): number {
     this.run("INSERT INTO sync_runs(trigger, kind, status, started_at) VALUES (?, ?, 'running', ?)", [trigger, kind, startedAt]);
     return this.get<{ id: number }>('SELECT last_insert_rowid() AS id')!.id;
+  }
+
+  /** A reserved run (see Indexer.requestFull) begins: its start time is the real one. */
+  markRunStarted(id: number, startedAt: string): void {
+    this.run('UPDATE sync_runs SET started_at = ? WHERE id = ?', [startedAt, id]);
   }
 
   finishRun(id: number, status: 'succeeded' | 'failed', finishedAt: string, durationMs: number, stats: RunStats, message: string | null): void {

@@ -69,11 +69,23 @@ const CHUNK = 256;
 /** A cold build of at least this many files builds the FTS index once at the end. */
 const BULK_FTS_THRESHOLD = 500;
 
-export async function runSync(store: Store, opts: SyncOptions, scope: Scope, trigger: Trigger, hooks: RunHooks = {}): Promise<RunResult> {
+/**
+ * Runs one sync and records it in `sync_runs`.
+ * @param reservedId a run row made earlier by `Store.reserveRun` (a resync request that had to wait)
+ */
+export async function runSync(
+  store: Store,
+  opts: SyncOptions,
+  scope: Scope,
+  trigger: Trigger,
+  hooks: RunHooks = {},
+  reservedId: number | null = null,
+): Promise<RunResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const kind: RunKind = scope.kind;
-  const id = store.startRun(trigger, kind, startedAt);
+  const id = reservedId ?? store.startRun(trigger, kind, startedAt);
+  if (reservedId !== null) store.markRunStarted(reservedId, startedAt);
   const stats: RunStats = { scanned: 0, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
   const progress: RunProgress = { id, trigger, kind, processed: 0, total: 0, startedAt };
   hooks.onStart?.(progress);

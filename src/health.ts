@@ -1,0 +1,32 @@
+/**
+ * Pure: the facts the server knows → health (SPEC §4.1) and the reasons behind it.
+ */
+
+export type Health = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface HealthFacts {
+  lastRunFailed: boolean;
+  lastRunMessage: string | null;
+  watcherState: 'starting' | 'watching' | 'degraded' | 'down' | 'off';
+  watcherError: string | null;
+  writeError: string | null;
+  fileErrors: number;
+  lagMs: number;
+}
+
+/** A change waiting longer than this makes the index degraded. */
+export const MAX_LAG_MS = 30_000;
+
+export function assessHealth(f: HealthFacts): { health: Health; reasons: string[] } {
+  const unhealthy: string[] = [];
+  if (f.lastRunFailed) unhealthy.push(`the last sync run failed${f.lastRunMessage ? `: ${f.lastRunMessage}` : ''}`);
+  if (f.watcherState === 'down') unhealthy.push('the file watcher is down: changes are not seen');
+  if (f.writeError) unhealthy.push(f.writeError);
+  if (unhealthy.length > 0) return { health: 'unhealthy', reasons: unhealthy };
+
+  const degraded: string[] = [];
+  if (f.fileErrors > 0) degraded.push(`${f.fileErrors} ${f.fileErrors === 1 ? 'file has' : 'files have'} problems`);
+  if (f.watcherState === 'degraded') degraded.push(`the file watcher reported an error${f.watcherError ? `: ${f.watcherError}` : ''}`);
+  if (f.lagMs > MAX_LAG_MS) degraded.push(`a change has waited ${Math.round(f.lagMs / 1000)} s to be indexed`);
+  return degraded.length > 0 ? { health: 'degraded', reasons: degraded } : { health: 'healthy', reasons: [] };
+}

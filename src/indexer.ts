@@ -1,0 +1,233 @@
+/**
+ * The live indexer: queues the paths the watcher reports, runs one sync at a time
+ * (single flight), holds vanished files briefly so a late "add" can still make a move,
+ * coalesces full-resync requests, and runs the periodic reconcile.
+ */
+import { EventEmitter } from 'node:events';
+import { scanFolder } from './scan.js';
+import type { Store, Trigger } from './store.js';
+import { runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
+
+/** A vanished file stays indexed this long, in case its new path is reported later (a move). */
+export const MOVE_WINDOW_MS = 2000;
+/** Events are gathered this long before a watch batch starts (bursts become one run). */
+const BATCH_DELAY_MS = 20;
+/** Upper bound for the reconcile backoff after failed runs. */
+const MAX_BACKOFF_MS = 60 * 60_000;
+
+export interface IndexerEvents {
+  'run-started': [RunProgress];
+  'run-progress': [RunProgress];
+  'run-finished': [RunSummary];
+}
+
+/** What a resync request answers with: the run that will do (or is doing) the work. */
+export interface RunRef {
+  id: number;
+  trigger: Trigger;
+  kind: 'full';
+  status: 'running';
+  startedAt: string;
+}
+
+export class Indexer extends EventEmitter<IndexerEvents> {
+  /** Paths (as on disk) waiting for the next watch batch, with the time they were queued. */
+  private readonly queued = new Map<string, number>();
+  private oldestQueuedAt: number | null = null;
+  /** Vanished paths (NFC) kept indexed until MOVE_WINDOW_MS after they vanished. */
+  private readonly held = new Map<string, number>();
+  private pendingFull: RunRef | null = null;
+  private active: Promise<void> | null = null;
+  private batchTimer: NodeJS.Timeout | null = null;
+  private heldTimer: NodeJS.Timeout | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private failuresInARow = 0;
+
+  current: RunProgress | null = null;
+  lastRun: RunSummary | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sync: SyncOptions,
+  ) {
+    super();
+  }
+
+  /** The watcher saw something at this path. */
+  notePath(rel: string): void {
+    if (this.stopping) return;
+    const now = Date.now();
+    if (!this.queued.has(rel)) this.queued.set(rel, now);
+    this.oldestQueuedAt ??= now;
+    this.schedule(BATCH_DELAY_MS);
+  }
+
+  /** A folder appeared or vanished: queue what is indexed below it and what is there now. */
+  noteDir(rel: string): void {
+    if (this.stopping) return;
+    for (const p of this.store.pathsUnder(rel.normalize('NFC'))) this.notePath(p);
+    try {
+      for (const f of scanFolder(this.sync.root, this.sync.rules, rel).files.values()) this.notePath(f.diskPath);
+    } catch {
+      // The folder is gone (or unreadable): the indexed paths above cover it.
+    }
+  }
+
+  /**
+   * Asks for a full sync. Requests made while one is already waiting join it; a request
+   * made while a run is under way gets exactly one follow-up run (files may have changed
+   * after the running one read them).
+   */
+  requestFull(trigger: Trigger): RunRef {
+    if (this.pendingFull) return this.pendingFull;
+    const startedAt = new Date().toISOString();
+    const id = this.store.startRun(trigger, 'full', startedAt);
+    this.pendingFull = { id, trigger, kind: 'full', status: 'running', startedAt };
+    this.schedule(0);
+    return this.pendingFull;
+  }
+
+  /** How long the oldest unindexed change has waited (0 when none). */
+  lagMs(): number {
+    return this.oldestQueuedAt === null ? 0 : Date.now() - this.oldestQueuedAt;
+  }
+
+  /** True while a run is under way or work is queued. */
+  busy(): boolean {
+    return this.active !== null || this.pendingFull !== null || this.queued.size > 0;
+  }
+
+  /** Resolves when nothing is running or queued (held removals aside). */
+  async idle(): Promise<void> {
+    while (this.active) await this.active;
+  }
+
+  /** Periodic full reconcile; the interval doubles (up to an hour) while runs fail. */
+  startReconcile(everyMs: number): void {
+    if (everyMs <= 0) return;
+    const next = (): void => {
+      const delay = Math.min(everyMs * 2 ** Math.min(this.failuresInARow, 10), Math.max(everyMs, MAX_BACKOFF_MS));
+      this.reconcileTimer = setTimeout(() => {
+        if (this.stopping) return;
+        this.requestFull('scheduled');
+        next();
+      }, delay);
+      this.reconcileTimer.unref();
+    };
+    next();
+  }
+
+  /** Stops taking work, abandons the rest of the run in hand, and waits for it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer]) if (t) clearTimeout(t);
+    await this.idle();
+    if (this.pendingFull) {
+      const at = new Date().toISOString();
+      this.store.finishRun(this.pendingFull.id, 'failed', at, 0, zeroStats(), 'cancelled: inkdex was shut down before the run could start');
+      this.pendingFull = null;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.active || this.stopping) return;
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = null;
+      void this.drain();
+    }, delayMs);
+  }
+
+  private drain(): Promise<void> {
+    this.active ??= this.loop().finally(() => {
+      this.active = null;
+      if (this.queued.size > 0 || this.pendingFull) this.schedule(0);
+      this.scheduleHeld();
+    });
+    return this.active;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      if (this.pendingFull) {
+        const ref = this.pendingFull;
+        this.pendingFull = null;
+        // A full run reads every file at its latest state: what was queued is covered.
+        this.queued.clear();
+        this.oldestQueuedAt = null;
+        this.held.clear();
+        await this.execute({ kind: 'full' }, ref.trigger, ref.id);
+        continue;
+      }
+      const now = Date.now();
+      const due = [...this.held].filter(([, since]) => now - since >= MOVE_WINDOW_MS).map(([p]) => p);
+      if (this.queued.size === 0 && due.length === 0) return;
+      const paths = new Set(this.queued.keys());
+      for (const p of due) {
+        paths.add(p);
+        this.held.delete(p);
+      }
+      this.queued.clear();
+      this.oldestQueuedAt = null;
+      const held = await this.execute({ kind: 'incremental', paths, removable: new Set(due) }, 'watch', null);
+      for (const p of held) if (!this.held.has(p)) this.held.set(p, now);
+    }
+  }
+
+  private async execute(scope: Parameters<typeof runSync>[2], trigger: Trigger, reservedId: number | null): Promise<string[]> {
+    try {
+      const result = await runSync(
+        this.store,
+        this.sync,
+        scope,
+        trigger,
+        {
+          onStart: (p) => {
+            this.current = { ...p };
+            this.emit('run-started', { ...p });
+          },
+          onProgress: (p) => {
+            this.current = { ...p };
+            this.emit('run-progress', { ...p });
+          },
+          shouldStop: () => this.stopping,
+        },
+        reservedId,
+      );
+      this.lastRun = result.summary;
+      this.failuresInARow = result.summary.status === 'failed' ? this.failuresInARow + 1 : 0;
+      this.current = null;
+      this.emit('run-finished', result.summary);
+      return result.held;
+    } catch (err) {
+      // The store itself failed (it should not): keep the loop alive, report it as a failed run.
+      this.current = null;
+      this.failuresInARow++;
+      const at = new Date().toISOString();
+      const summary: RunSummary = {
+        id: reservedId ?? -1, trigger, kind: scope.kind, status: 'failed', startedAt: at, finishedAt: at, durationMs: 0, ...zeroStats(),
+        message: err instanceof Error ? err.message : String(err),
+      };
+      this.lastRun = summary;
+      this.emit('run-finished', summary);
+      return [];
+    }
+  }
+
+  /** Wakes the loop when the oldest held removal is due. */
+  private scheduleHeld(): void {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    if (this.held.size === 0 || this.stopping) return;
+    const oldest = Math.min(...this.held.values());
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = null;
+      void this.drain();
+    }, Math.max(0, oldest + MOVE_WINDOW_MS - Date.now()));
+  }
+}
+
+function zeroStats(): { scanned: number; added: number; updated: number; unchanged: number; moved: number; removed: number; errors: number } {
+  return { scanned: 0, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
+}

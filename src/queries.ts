@@ -1,0 +1,235 @@
+/**
+ * Read models for the HTTP API: every query the server answers, straight from the
+ * in-memory index (so answers are current even while a run is writing).
+ */
+import type { Store } from './store.js';
+
+export interface RunRow {
+  id: number;
+  trigger: string;
+  kind: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  scanned: number | null;
+  added: number | null;
+  updated: number | null;
+  unchanged: number | null;
+  moved: number | null;
+  removed: number | null;
+  errors: number | null;
+  message: string | null;
+}
+
+export interface EventRow {
+  id: number;
+  runId: number;
+  at: string;
+  path: string;
+  oldPath: string | null;
+  kind: string;
+  contentHash: string | null;
+}
+
+export interface FileErrorRow {
+  path: string;
+  message: string;
+  at: string;
+}
+
+export interface EntrySummary {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  wordCount: number;
+  snippet: string;
+}
+
+export interface EntryQuery {
+  q?: string;
+  tag?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Marks around matched words in search snippets (plain text: render them as you like). */
+export const SNIPPET_OPEN = '«';
+export const SNIPPET_CLOSE = '»';
+
+const RUN_COLUMNS = `id, trigger, kind, status, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs,
+  scanned, added, updated, unchanged, moved, removed, errors, message`;
+const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind, content_hash AS contentHash';
+
+/** Thrown for a full-text query SQLite cannot parse, even after quoting its words. */
+export class BadQueryError extends Error {}
+
+export class Queries {
+  constructor(private readonly store: Store) {}
+
+  counts(): { entries: number; tags: number; errors: number } {
+    return this.store.get<{ entries: number; tags: number; errors: number }>(
+      'SELECT (SELECT count(*) FROM entries) AS entries, (SELECT count(DISTINCT tag) FROM tags) AS tags, (SELECT count(*) FROM file_errors) AS errors',
+    )!;
+  }
+
+  runs(limit: number, before: number | null): RunRow[] {
+    return this.store.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id < ? ORDER BY id DESC LIMIT ?`, [before ?? Number.MAX_SAFE_INTEGER, limit]);
+  }
+
+  run(id: number): RunRow | undefined {
+    return this.store.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id = ?`, [id]);
+  }
+
+  lastFinishedRun(): RunRow | undefined {
+    return this.store.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`);
+  }
+
+  runEvents(runId: number): EventRow[] {
+    return this.store.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE run_id = ? ORDER BY id`, [runId]);
+  }
+
+  runErrors(runId: number): FileErrorRow[] {
+    return this.store.all<FileErrorRow>('SELECT path, message, at FROM file_errors WHERE run_id = ? ORDER BY path', [runId]);
+  }
+
+  fileErrors(): FileErrorRow[] {
+    return this.store.all<FileErrorRow>('SELECT path, message, at FROM file_errors ORDER BY path');
+  }
+
+  tags(): Array<{ tag: string; count: number }> {
+    return this.store.all('SELECT tag, count(*) AS count FROM tags GROUP BY tag ORDER BY count DESC, tag');
+  }
+
+  /** Entries per day over the last `days` days (days without entries are left out). */
+  activity(days: number, today: string): Array<{ date: string; count: number }> {
+    return this.store.all(
+      "SELECT date, count(*) AS count FROM entries WHERE date IS NOT NULL AND date > date(?, '-' || ? || ' days') AND date <= ? GROUP BY date ORDER BY date",
+      [today, days, today],
+    );
+  }
+
+  entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
+    if (query.q !== undefined && query.q.trim() !== '') {
+      try {
+        return this.searchEntries(query, query.q);
+      } catch {
+        // Free text with FTS operators out of place (a lone quote, `AND` at the end):
+        // search for the words as plain terms instead.
+        const quoted = query.q.split(/\s+/).filter((w) => w !== '').map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
+        try {
+          return this.searchEntries(query, quoted);
+        } catch (err) {
+          throw new BadQueryError(`invalid search query: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+    const { where, params } = filters(query);
+    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM entries e WHERE ${where}`, params)!.n;
+    const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
+      `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, substr(e.body, 1, 400) AS snippet,
+         (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
+       FROM entries e WHERE ${where} ORDER BY e.date IS NULL, e.date DESC, e.path LIMIT ? OFFSET ?`,
+      [...params, query.limit, query.offset],
+    );
+    return { total, entries: rows.map((r) => ({ ...r, tags: JSON.parse(r.tags) as string[], snippet: plainSnippet(r.snippet) })) };
+  }
+
+  private searchEntries(query: EntryQuery, match: string): { total: number; entries: EntrySummary[] } {
+    const { where, params } = filters(query);
+    const total = this.store.get<{ n: number }>(
+      `SELECT count(*) AS n FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid WHERE entries_fts MATCH ? AND ${where}`,
+      [match, ...params],
+    )!.n;
+    const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
+      `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount,
+         snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', -1, 24) AS snippet,
+         (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
+       FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid
+       WHERE entries_fts MATCH ? AND ${where}
+       ORDER BY e.date IS NULL, e.date DESC, e.path LIMIT ? OFFSET ?`,
+      [match, ...params, query.limit, query.offset],
+    );
+    return { total, entries: rows.map((r) => ({ ...r, tags: JSON.parse(r.tags) as string[], snippet: r.snippet.replace(/\s+/g, ' ').trim() })) };
+  }
+
+  entry(id: number): Record<string, unknown> | undefined {
+    const e = this.store.get<{
+      id: number; path: string; title: string; date: string | null; frontmatter: string; body: string; word_count: number;
+      content_hash: string; size: number; mtime_ms: number; indexed_at: string; error: string | null;
+    }>('SELECT * FROM entries WHERE id = ?', [id]);
+    if (!e) return undefined;
+    return {
+      id: e.id,
+      path: e.path,
+      title: e.title,
+      date: e.date,
+      frontmatter: JSON.parse(e.frontmatter) as unknown,
+      body: e.body,
+      wordCount: e.word_count,
+      contentHash: e.content_hash,
+      size: e.size,
+      mtimeMs: e.mtime_ms,
+      indexedAt: e.indexed_at,
+      error: e.error,
+      tags: this.store.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
+      links: this.store.all('SELECT target, kind FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
+      tasks: this.store
+        .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
+        .map((t) => ({ ...t, done: t.done === 1 })),
+      history: this.history(e.path),
+    };
+  }
+
+  /** The entry's events, newest first, following moves back to where it was added. */
+  private history(path: string): EventRow[] {
+    const out: EventRow[] = [];
+    let current = path;
+    let beforeId = Number.MAX_SAFE_INTEGER;
+    for (let guard = 0; guard < 10_000; guard++) {
+      const rows = this.store.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE path = ? AND id < ? ORDER BY id DESC`, [current, beforeId]);
+      let next: EventRow | null = null;
+      for (const row of rows) {
+        if (row.kind === 'removed') break; // an earlier file that lived at this path
+        out.push(row);
+        if (row.kind === 'added') return out;
+        if (row.kind === 'moved' && row.oldPath) {
+          next = row;
+          break;
+        }
+      }
+      if (!next) return out;
+      current = next.oldPath!;
+      beforeId = next.id;
+    }
+    return out;
+  }
+
+}
+
+function filters(query: EntryQuery): { where: string; params: Array<string | number> } {
+  const clauses = ['1'];
+  const params: Array<string | number> = [];
+  if (query.tag !== undefined) {
+    clauses.push('e.id IN (SELECT entry_id FROM tags WHERE tag = ?)');
+    params.push(query.tag);
+  }
+  if (query.from !== undefined) {
+    clauses.push('e.date >= ?');
+    params.push(query.from);
+  }
+  if (query.to !== undefined) {
+    clauses.push('e.date <= ?');
+    params.push(query.to);
+  }
+  return { where: clauses.join(' AND '), params };
+}
+
+function plainSnippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? flat.slice(0, 200).replace(/\s\S*$/, '') + '…' : flat;
+}

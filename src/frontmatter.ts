@@ -66,7 +66,9 @@ export function readFrontmatter(text: string): Frontmatter {
     }
     return { data: data as Record<string, unknown>, bodyStart, error: null };
   } catch (err) {
-    return { data: {}, bodyStart: bodyAfterClosingFence(text, opening[0].length), error: describe(err) };
+    const close = text.indexOf('\n---', opening[0].length - 1);
+    const lastYamlLine = text.slice(0, close).split('\n').length;
+    return { data: {}, bodyStart: bodyAfterClosingFence(text, opening[0].length), error: describe(err, lastYamlLine) };
   }
 }
 
@@ -77,13 +79,17 @@ function bodyAfterClosingFence(text: string, from: number): number {
   return lineEnd === -1 ? text.length : lineEnd + 1;
 }
 
-function describe(err: unknown): string {
+/** @param lastYamlLine the file line of the block's last line ("end of stream" errors point past it) */
+function describe(err: unknown, lastYamlLine: number): string {
   if (err instanceof yaml.YAMLException) {
     // The YAML text handed to the engine starts right after `---`, on the rest of line 1,
     // so js-yaml's 0-based line is the file's 1-based line.
     const mark = (err as { mark?: { line: number; column: number } }).mark;
     const reason = (err as { reason?: string }).reason ?? 'invalid YAML';
-    return mark ? `invalid YAML frontmatter at line ${mark.line + 1}, column ${mark.column + 1}: ${reason}` : `invalid YAML frontmatter: ${reason}`;
+    if (!mark) return `invalid YAML frontmatter: ${reason}`;
+    const line = Math.min(mark.line + 1, lastYamlLine);
+    const column = line === mark.line + 1 ? `, column ${mark.column + 1}` : '';
+    return `invalid YAML frontmatter at line ${line}${column}: ${reason}`;
   }
   const message = err instanceof Error ? err.message : String(err);
   return `frontmatter at line 1 cannot be read: ${message}`;

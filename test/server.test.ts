@@ -1,0 +1,308 @@
+/**
+ * The HTTP API (SPEC §4) through `app.request()`: a real index of a real temp folder,
+ * no socket.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ignoreRules } from '../src/ignore.js';
+import { Indexer } from '../src/indexer.js';
+import { RunMetrics } from '../src/metrics.js';
+import { Queries } from '../src/queries.js';
+import { createApp } from '../src/server.js';
+import { Store } from '../src/store.js';
+import type { WatcherStatus } from '../src/watch.js';
+import { cleanup, makeJournal, REPO_ROOT } from './helpers.js';
+
+afterEach(() => cleanup.run());
+
+const PORT = 4317;
+const HOST = { Host: `127.0.0.1:${PORT}` };
+
+interface Setup {
+  app: ReturnType<typeof createApp>;
+  indexer: Indexer;
+  store: Store;
+  watcher: WatcherStatus;
+  closing: AbortController;
+}
+
+async function setup(files: Record<string, string>, opts: { token?: string; host?: string } = {}): Promise<Setup> {
+  const root = makeJournal(files);
+  const { store } = await Store.open(null, root);
+  const indexer = new Indexer(store, { root, rules: ignoreRules([]), maxFileSize: 5 * 1024 * 1024 });
+  const watcher: WatcherStatus = { state: 'watching', files: 0, dirs: 1, lastError: null, events: 0 };
+  const metrics = new RunMetrics();
+  indexer.on('run-finished', (r) => metrics.record(r));
+  const closing = new AbortController();
+  const app = createApp({
+    queries: new Queries(store),
+    indexer,
+    watcher: { status: () => watcher },
+    flusher: { status: () => ({ lastWriteAt: null, lastWriteMs: 0, sizeBytes: 0, error: null, writes: 0 }) },
+    metrics,
+    journal: root,
+    db: path.join(root, '.inkdex', 'index.sqlite'),
+    version: '0.0.0-test',
+    webDir: path.join(REPO_ROOT, 'web'),
+    closing: closing.signal,
+    security: { host: opts.host ?? '127.0.0.1', port: () => PORT, token: opts.token ?? null },
+  });
+  indexer.requestFull('startup');
+  await waitIdle(indexer);
+  cleanup.add(async () => {
+    closing.abort();
+    await indexer.stop();
+    store.close();
+  });
+  return { app, indexer, store, watcher, closing };
+}
+
+async function waitIdle(indexer: Indexer): Promise<void> {
+  // The indexer starts a run on a timer; wait for it to start, then for it to end.
+  for (let i = 0; i < 200 && indexer.busy(); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    await indexer.idle();
+  }
+}
+
+async function get(app: Setup['app'], route: string, headers: Record<string, string> = HOST): Promise<{ status: number; body: any }> {
+  const res = await app.request(route, { headers });
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, body: type.includes('json') ? await res.json() : await res.text() };
+}
+
+const JOURNAL = {
+  '2024/01/2024-01-05.md': '---\ntitle: Cold morning\ntags: [weather, running]\n---\nRan five km in the snow. [[Plans]]\n- [ ] buy gloves\n- [x] stretch\n',
+  '2024/01/2024-01-06.md': 'A quiet day of reading. #reading/fiction\n',
+  '2024/02/2024-02-10.md': '---\ntitle: <img src=x onerror=alert(1)>\n---\nSnow again, the snow is deep.\n',
+  'notes/Plans.md': '# Plans\nRun a marathon. #running\n',
+  'notes/bad.md': '---\ntitle: [unclosed\n---\nbody\n',
+};
+
+describe('GET /api/status and /healthz', () => {
+  it('reports state, health, counts and the last run', async () => {
+    const { app } = await setup(JOURNAL);
+    const { status, body } = await get(app, '/api/status');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      state: 'idle',
+      health: 'degraded',
+      watcher: { state: 'watching' },
+      counts: { entries: 5, errors: 1 },
+      currentRun: null,
+      lastRun: { trigger: 'startup', kind: 'full', status: 'succeeded', added: 5 },
+      version: '0.0.0-test',
+    });
+    expect(body.db).toHaveProperty('path');
+    expect(body.db).toHaveProperty('sizeBytes');
+    expect(body.db).toHaveProperty('lastWriteAt');
+    expect(body.counts.tags).toBeGreaterThanOrEqual(4);
+    expect((await get(app, '/healthz')).body).toEqual({ status: 'degraded' });
+  });
+
+  it('is unhealthy (503) when the watcher is down', async () => {
+    const { app, watcher } = await setup({ 'a.md': 'fine\n' });
+    expect((await get(app, '/healthz')).body).toEqual({ status: 'healthy' });
+    watcher.state = 'down';
+    const res = await get(app, '/healthz');
+    expect(res.status).toBe(503);
+    expect(res.body.status).toBe('unhealthy');
+    expect(res.body.reason).toMatch(/watcher/);
+  });
+});
+
+describe('runs', () => {
+  it('lists runs newest first with paging, and shows one run with its events and errors', async () => {
+    const { app, indexer } = await setup(JOURNAL);
+    indexer.requestFull('manual');
+    await waitIdle(indexer);
+    const { body } = await get(app, '/api/runs');
+    expect(body.runs.map((r: { trigger: string }) => r.trigger)).toEqual(['manual', 'startup']);
+    expect(body.runs[0]).toHaveProperty('durationMs');
+    const older = await get(app, `/api/runs?limit=1&before=${body.runs[0].id}`);
+    expect(older.body.runs).toHaveLength(1);
+    expect(older.body.runs[0].trigger).toBe('startup');
+
+    const one = await get(app, `/api/runs/${body.runs[1].id}`);
+    expect(one.body).toMatchObject({ trigger: 'startup', added: 5 });
+    expect(one.body.events).toHaveLength(5);
+    expect(one.body.events[0]).toMatchObject({ kind: 'added', oldPath: null });
+    expect(one.body.errors).toEqual([expect.objectContaining({ path: 'notes/bad.md' })]);
+  });
+
+  it('answers 404 for an unknown run and 400 for bad parameters', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    expect((await get(app, '/api/runs/9999')).status).toBe(404);
+    for (const bad of ['/api/runs/abc', '/api/runs/-1', '/api/runs?limit=0', '/api/runs?limit=abc', '/api/runs?before=x', '/api/runs?limit=1e3']) {
+      const res = await get(app, bad);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error, bad).toEqual(expect.any(String));
+    }
+    expect((await get(app, '/api/nothing')).status).toBe(404);
+    expect((await get(app, '/api/nothing')).body).toHaveProperty('error');
+  });
+
+  it('POST /api/resync answers 202 with the run, and coalesces requests while one is pending', async () => {
+    const { app, indexer } = await setup({ 'a.md': 'x\n' });
+    const post = async (): Promise<Response> => app.request('/api/resync', { method: 'POST', headers: HOST });
+    const [r1, r2] = await Promise.all([post(), post()]);
+    expect(r1.status).toBe(202);
+    const b1 = await r1.json();
+    const b2 = await r2.json();
+    expect(b1.run).toMatchObject({ id: expect.any(Number), trigger: 'manual', kind: 'full' });
+    expect(b2.run.id).toBe(b1.run.id);
+    await waitIdle(indexer);
+    const run = await get(app, `/api/runs/${b1.run.id}`);
+    expect(run.body.status).toBe('succeeded');
+    const runs = (await get(app, '/api/runs')).body.runs;
+    expect(runs.filter((r: { trigger: string }) => r.trigger === 'manual')).toHaveLength(1);
+  });
+});
+
+describe('entries, tags, errors', () => {
+  it('searches full text with snippets and filters by tag and date', async () => {
+    const { app } = await setup(JOURNAL);
+    const q = await get(app, '/api/entries?q=snow');
+    expect(q.body.total).toBe(2);
+    expect(q.body.entries[0]).toMatchObject({ path: '2024/02/2024-02-10.md', date: '2024-02-10', wordCount: 6 });
+    expect(q.body.entries[0].snippet).toContain('«snow»');
+    expect(Object.keys(q.body.entries[0]).sort()).toEqual(['date', 'id', 'path', 'snippet', 'tags', 'title', 'wordCount']);
+
+    const tagged = await get(app, '/api/entries?tag=running');
+    expect(tagged.body.entries.map((e: { path: string }) => e.path).sort()).toEqual(['2024/01/2024-01-05.md', 'notes/Plans.md']);
+    expect((await get(app, '/api/entries?tag=%23Reading')).body.total).toBe(1);
+    const jan = await get(app, '/api/entries?from=2024-01-01&to=2024-01-31');
+    expect(jan.body.total).toBe(2);
+    const paged = await get(app, '/api/entries?limit=2&offset=1');
+    expect(paged.body.total).toBe(5);
+    expect(paged.body.entries).toHaveLength(2);
+    // Free text that is not valid FTS syntax still searches.
+    expect((await get(app, '/api/entries?q=%22snow')).status).toBe(200);
+  });
+
+  it('rejects bad entry parameters with 400', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    for (const bad of ['/api/entries?from=2024-02-30', '/api/entries?to=yesterday', '/api/entries?limit=-5', '/api/entries?offset=x', '/api/entries?from=2024-02-01&to=2024-01-01', '/api/entries/0', '/api/entries/x']) {
+      expect((await get(app, bad)).status, bad).toBe(400);
+    }
+    expect((await get(app, '/api/entries/12345')).status).toBe(404);
+  });
+
+  it('shows one entry with frontmatter, tags, links, tasks and history', async () => {
+    const { app } = await setup(JOURNAL);
+    const list = await get(app, '/api/entries?q=gloves');
+    const { body } = await get(app, `/api/entries/${list.body.entries[0].id}`);
+    expect(body).toMatchObject({
+      path: '2024/01/2024-01-05.md',
+      title: 'Cold morning',
+      frontmatter: { title: 'Cold morning', tags: ['weather', 'running'] },
+      tags: ['running', 'weather'],
+      links: [{ target: 'Plans', kind: 'wiki' }],
+      tasks: [
+        { line: 6, text: 'buy gloves', done: false },
+        { line: 7, text: 'stretch', done: true },
+      ],
+    });
+    expect(body.history).toEqual([expect.objectContaining({ kind: 'added', path: '2024/01/2024-01-05.md' })]);
+  });
+
+  it('lists tags with counts and the files with problems', async () => {
+    const { app } = await setup(JOURNAL);
+    expect((await get(app, '/api/tags')).body.tags).toContainEqual({ tag: 'running', count: 2 });
+    const errors = (await get(app, '/api/errors')).body.errors;
+    expect(errors).toEqual([{ path: 'notes/bad.md', message: expect.stringMatching(/line 2/), at: expect.any(String) }]);
+  });
+});
+
+describe('safety', () => {
+  it('refuses a forged Host (DNS rebinding) unless a token is set', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    for (const host of ['evil.example:4317', 'localhost:9999', '127.0.0.1', 'attacker.localhost:4317']) {
+      const res = await get(app, '/api/status', { Host: host });
+      expect(res.status, host).toBe(403);
+      expect(res.body.error).toMatch(/Host/);
+    }
+    for (const host of ['localhost:4317', '127.0.0.1:4317', '[::1]:4317']) expect((await get(app, '/api/status', { Host: host })).status, host).toBe(200);
+  });
+
+  it('refuses cross-origin POSTs', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    for (const origin of ['http://evil.example', 'null', 'http://localhost:9999']) {
+      const res = await app.request('/api/resync', { method: 'POST', headers: { ...HOST, Origin: origin } });
+      expect(res.status, origin).toBe(403);
+    }
+    const same = await app.request('/api/resync', { method: 'POST', headers: { ...HOST, Origin: `http://127.0.0.1:${PORT}` } });
+    expect(same.status).toBe(202);
+  });
+
+  it('needs the token on /api/* when one is set (Bearer header or ?token=)', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' }, { token: 's3cret' });
+    expect((await get(app, '/api/status', { Host: 'box.lan:4317' })).status).toBe(401);
+    expect((await get(app, '/api/status', { Host: 'box.lan:4317', Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await get(app, '/api/status', { Host: 'box.lan:4317', Authorization: 'Bearer s3cret' })).status).toBe(200);
+    expect((await get(app, '/api/status?token=s3cret', { Host: 'box.lan:4317' })).status).toBe(200);
+    expect((await get(app, '/', { Host: 'box.lan:4317' })).status).toBe(200);
+  });
+
+  it('serves only the files of web/ (no traversal)', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    const page = await get(app, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<html');
+    for (const p of ['/..%2f..%2fpackage.json', '/../package.json', '/%2e%2e/package.json', '/web/../package.json', '/..%5c..%5cpackage.json', '/index.html/..%2f..%2fpackage.json']) {
+      const res = await get(app, p);
+      expect(res.status, p).toBe(404);
+      expect(JSON.stringify(res.body), p).not.toContain('"name":"inkdex"');
+    }
+  });
+
+  it('returns journal text as JSON data, never as HTML', async () => {
+    const { app } = await setup(JOURNAL);
+    const res = await app.request('/api/entries?q=deep', { headers: HOST });
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const body = await res.json();
+    expect(body.entries[0].title).toBe('<img src=x onerror=alert(1)>');
+  });
+});
+
+describe('GET /api/events (SSE)', () => {
+  it('sends status, then run-started and run-finished for a resync', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    const res = await app.request('/api/events', { headers: HOST });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const until = async (pattern: RegExp): Promise<void> => {
+      const deadline = Date.now() + 10_000;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in SSE stream:\n${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended:\n${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await until(/event: status/);
+    const posted = await (await app.request('/api/resync', { method: 'POST', headers: HOST })).json();
+    await until(/event: run-finished\ndata: .*\n/);
+    expect(text).toMatch(new RegExp(`event: run-started\\ndata: \\{"id":${posted.run.id},`));
+    expect(text).toMatch(new RegExp(`event: run-finished\\ndata: \\{"id":${posted.run.id},.*"status":"succeeded"`));
+    await reader.cancel();
+  });
+});
+
+describe('GET /metrics', () => {
+  it('speaks the Prometheus text format', async () => {
+    const { app } = await setup(JOURNAL);
+    const res = await app.request('/metrics', { headers: HOST });
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(text).toContain('# HELP inkdex_runs_total');
+    expect(text).toContain('# TYPE inkdex_runs_total counter');
+    expect(text).toContain('inkdex_runs_total{trigger="startup",status="succeeded"} 1');
+    expect(text).toMatch(/^inkdex_entries 5$/m);
+    expect(text).toMatch(/^inkdex_file_errors 1$/m);
+    expect(text).toMatch(/^inkdex_run_duration_seconds_count 1$/m);
+    expect(text).toMatch(/^inkdex_watcher_events_total \d+$/m);
+  });
+});

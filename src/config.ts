@@ -81,7 +81,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       },
     });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify .*$/s, '')} (see inkdex --help)`);
+    // Node's messages may span lines ("argument is ambiguous"): keep one clear line.
+    const message = (err as Error).message.replace(/\s*\n\s*/g, ' ').replace(/\.?\s*To specify .*$/s, '');
+    throw new UsageError(`${message} (see inkdex --help)`);
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };

@@ -67,7 +67,7 @@ export class Flusher {
     const start = Date.now();
     this.dirty = false;
     try {
-      const bytes = this.store.export();
+      const bytes = this.store.snapshot();
       writeIndexFileAtomic(this.file, bytes);
       this.state.sizeBytes = bytes.length;
       this.state.lastWriteAt = new Date().toISOString();

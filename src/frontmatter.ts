@@ -57,8 +57,12 @@ export function readFrontmatter(text: string): Frontmatter {
     return { data: {}, bodyStart: 0, error: 'frontmatter starting at line 1 has no closing --- line' };
   }
   try {
-    const file = matter(text, MATTER_OPTIONS);
-    const bodyStart = text.length - file.content.length;
+    // Only the frontmatter lines go to gray-matter: it copies its whole input into a Buffer.
+    const close = text.indexOf('\n---', opening[0].length - 1);
+    const closeLineEnd = text.indexOf('\n', close + 4);
+    const head = closeLineEnd === -1 ? text : text.slice(0, closeLineEnd + 1);
+    const file = matter(head, MATTER_OPTIONS);
+    const bodyStart = head.length - file.content.length;
     const data: unknown = file.data;
     if (data === null || data === undefined) return { data: {}, bodyStart, error: null };
     if (typeof data !== 'object' || Array.isArray(data)) {

@@ -4,7 +4,8 @@
  * coalesces full-resync requests, and runs the periodic reconcile.
  */
 import { EventEmitter } from 'node:events';
-import { scanFolder } from './scan.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Store, Trigger } from './store.js';
 import { runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
 
@@ -57,21 +58,22 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   /** The watcher saw something at this path. */
   notePath(rel: string): void {
     if (this.stopping) return;
+    // Already vanished and held for a move: its timer re-checks it. (If it is back, it is news.)
+    if (this.held.has(rel.normalize('NFC')) && !fs.existsSync(path.join(this.sync.root, rel))) return;
     const now = Date.now();
     if (!this.queued.has(rel)) this.queued.set(rel, now);
     this.oldestQueuedAt ??= now;
     this.schedule(BATCH_DELAY_MS);
   }
 
-  /** A folder appeared or vanished: queue what is indexed below it and what is there now. */
+  /**
+   * A folder vanished (or appeared): queue what is indexed below it. Its files' own
+   * events follow (chokidar reports each file of a new or deleted folder), but a folder
+   * moved out of the journal may not report them all.
+   */
   noteDir(rel: string): void {
     if (this.stopping) return;
     for (const p of this.store.pathsUnder(rel.normalize('NFC'))) this.notePath(p);
-    try {
-      for (const f of scanFolder(this.sync.root, this.sync.rules, rel).files.values()) this.notePath(f.diskPath);
-    } catch {
-      // The folder is gone (or unreadable): the indexed paths above cover it.
-    }
   }
 
   /**

@@ -97,13 +97,17 @@ function indentWidth(line: string): number {
 }
 
 function readLine(line: string, lineNumber: number, scan: MarkdownScan, seenLinks: Set<string>): void {
-  const task = TASK.exec(line);
-  if (task) scan.tasks.push({ line: lineNumber, text: (task[2] ?? '').trim(), done: task[1] !== ' ' });
-  if (scan.firstHeading === null) {
+  const hasBracket = line.includes('[');
+  const hasHash = line.includes('#');
+  if (!hasBracket && !hasHash) return;
+  if (hasBracket) {
+    const task = TASK.exec(line);
+    if (task) scan.tasks.push({ line: lineNumber, text: (task[2] ?? '').trim(), done: task[1] !== ' ' });
+  }
+  if (scan.firstHeading === null && hasHash) {
     const h1 = H1.exec(line);
     if (h1 && h1[1]!.trim() !== '') scan.firstHeading = h1[1]!.trim();
   }
-  if (!line.includes('#') && !line.includes('[')) return;
 
   // Inline code hides everything; link targets are not tags (`[[#heading]]`, `](#anchor)`).
   let text = line.includes('`') ? blankInlineCode(line) : line;

@@ -58,10 +58,24 @@ function countNewlines(text: string, end: number): number {
   return n;
 }
 
+/** Whitespace-separated words (whitespace as JS `\s` defines it), without allocating. */
 export function countWords(body: string): number {
   let n = 0;
-  for (const word of body.split(/\s+/)) if (word !== '') n++;
+  let inWord = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    const space = c < 128 ? c === 32 || (c >= 9 && c <= 13) : isUnicodeSpace(c);
+    if (space) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      n++;
+    }
+  }
   return n;
+}
+
+function isUnicodeSpace(c: number): boolean {
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 function titleOf(data: Record<string, unknown>, heading: string | null, path: string): string {

@@ -5,15 +5,32 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { allocDatabaseBuffer, type DatabaseFile } from './store.js';
 
-/** Reads the index file, or null when there is none. */
-export function readIndexFile(file: string): Uint8Array | null {
+/**
+ * Reads the index file into a buffer with room to grow (see Store.reserveCapacity), or
+ * null when there is none.
+ */
+export function readIndexFile(file: string): DatabaseFile | null {
+  let fd: number;
   try {
-    // A plain Uint8Array copy: sql.js shares a Buffer's memory instead of copying it.
-    return new Uint8Array(fs.readFileSync(file));
+    fd = fs.openSync(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buffer = allocDatabaseBuffer(size);
+    let length = 0;
+    while (length < size) {
+      const n = fs.readSync(fd, buffer, length, size - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    return { buffer, length };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -16,7 +16,7 @@ export async function syncCommand(config: Config): Promise<number> {
       onProgress: progress.update,
     });
     progress.done();
-    writeIndexFileAtomic(config.db, store.export());
+    writeIndexFileAtomic(config.db, store.snapshot());
     const errors = store.all<{ path: string; message: string }>('SELECT path, message FROM file_errors WHERE run_id = ? ORDER BY path', [summary.id]);
     if (config.json) process.stdout.write(JSON.stringify({ ...summary, journal: config.journal, db: config.db }) + '\n');
     else process.stdout.write(describeRun(summary, config.db) + '\n');

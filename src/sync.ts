@@ -143,6 +143,7 @@ class Run {
     hooks.onProgress?.({ ...progress });
 
     const bulk = diff.fresh.length >= BULK_FTS_THRESHOLD && this.store.entryCount() === 0;
+    if (bulk) this.store.reserveCapacity(diff.fresh.reduce((sum, f) => sum + f.size, 0));
     this.store.deferFts(bulk);
     const movePool = new MovePool(vanished, scope.kind === 'incremental' ? (p) => this.goneNow(p, disk) : null, this.store);
     try {

@@ -26,7 +26,7 @@ export interface WatchHandlers {
   onMissed(reason: string): void;
 }
 
-const COUNT_CACHE_MS = 5000;
+const COUNT_CACHE_MS = 2000;
 
 export class JournalWatcher {
   private watcher: FSWatcher | null = null;
@@ -34,6 +34,7 @@ export class JournalWatcher {
   private lastError: string | null = null;
   private events = 0;
   private counts = { files: 0, dirs: 0, at: 0 };
+  private readyAt = Number.MAX_SAFE_INTEGER;
 
   constructor(
     private readonly root: string,
@@ -56,6 +57,7 @@ export class JournalWatcher {
     w.on('error', (err) => this.onError(err));
     return new Promise((resolve) => {
       w.once('ready', () => {
+        this.readyAt = Date.now();
         if (this.state === 'starting') this.state = 'watching';
         resolve();
       });
@@ -64,7 +66,8 @@ export class JournalWatcher {
 
   status(): WatcherStatus {
     const now = Date.now();
-    if (this.watcher && now - this.counts.at > COUNT_CACHE_MS) {
+    // Counting walks chokidar's whole tree: cache it, but never across the initial scan.
+    if (this.watcher && (this.state === 'starting' || now - this.counts.at > COUNT_CACHE_MS || this.counts.at < this.readyAt)) {
       let files = 0;
       let dirs = 0;
       for (const [dir, names] of Object.entries(this.watcher.getWatched())) {

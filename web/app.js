@@ -1189,6 +1189,13 @@ function wire() {
         e.preventDefault();
         openRun(row.dataset.runId);
         return;
+      case 'Escape':
+        // a click leaves the focus on the row: Escape closes the details from here too
+        if (state.selectedRunId !== null) {
+          e.preventDefault();
+          closeDetail();
+        }
+        return;
       case 'ArrowDown':
         target = row.nextElementSibling;
         break;

@@ -30,11 +30,6 @@ const TASK = /^[ \t]*[-*+][ \t]+\[([ xX])\](?:[ \t]+(.*))?$/;
 const H1 = /^ {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
 const WIKILINK = /!?\[\[([^[\]\n]+?)\]\]/g;
 const MD_LINK = /(!?)\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^\s)]+)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?\s*\)/g;
-/**
- * `#` at line start or after whitespace, `(` or `[`, then a run up to whitespace or
- * punctuation that ends tags. `#` itself ends the run so `#a#b` can be rejected below.
- */
-const TAG = /(?<=^|[\s([])#([^\s,.;:!?'"`()[\]{}<>|\\^~=+*&%$@#]+)/gu;
 const HAS_NON_DIGIT = /\P{Nd}/u;
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
@@ -49,31 +44,36 @@ export function scanMarkdown(body: string, firstLine: number): MarkdownScan {
   let inIndentedCode = false;
 
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
+    const raw = lines[i]!;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (fence) {
       if (closesFence(line, fence)) fence = null;
       continue;
     }
-    if (line.trim() === '') {
+    const { indent, first } = leading(line);
+    if (first === -1) {
       previousBlank = true;
       continue;
     }
-    const indent = indentWidth(line);
     if (indent >= 4 && (inIndentedCode || (previousBlank && !inList))) {
       inIndentedCode = true;
       previousBlank = false;
       continue;
     }
     inIndentedCode = false;
-    const open = FENCE_OPEN.exec(line);
-    if (open) {
-      fence = { char: open[1]![0]!, length: open[1]!.length };
-      previousBlank = false;
-      continue;
+    const c = line.charCodeAt(first);
+    if ((c === 96 || c === 126) && indent <= 3) {
+      // ``` or ~~~
+      const open = FENCE_OPEN.exec(line);
+      if (open) {
+        fence = { char: open[1]![0]!, length: open[1]!.length };
+        previousBlank = false;
+        continue;
+      }
     }
-    if (LIST_ITEM.test(line)) inList = true;
+    if ((c === 45 || c === 42 || c === 43 || (c >= 48 && c <= 57)) && LIST_ITEM.test(line)) inList = true;
     // A paragraph after a blank line, or a heading, at column 0 ends the list.
-    else if (indent === 0 && (previousBlank || line.startsWith('#'))) inList = false;
+    else if (indent === 0 && (previousBlank || c === 35)) inList = false;
     previousBlank = false;
 
     readLine(line, firstLine + i, scan, seenLinks);
@@ -81,19 +81,22 @@ export function scanMarkdown(body: string, firstLine: number): MarkdownScan {
   return scan;
 }
 
+/** Indentation width (tabs to multiples of 4) and the index of the first non-blank character (-1: blank line). */
+function leading(line: string): { indent: number; first: number } {
+  let indent = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32) indent++;
+    else if (c === 9) indent += 4 - (indent % 4);
+    else if (isSpace(c)) continue;
+    else return { indent, first: i };
+  }
+  return { indent, first: -1 };
+}
+
 function closesFence(line: string, fence: { char: string; length: number }): boolean {
   const m = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
   return m !== null && m[1]![0] === fence.char && m[1]!.length >= fence.length;
-}
-
-function indentWidth(line: string): number {
-  let width = 0;
-  for (const ch of line) {
-    if (ch === ' ') width++;
-    else if (ch === '\t') width += 4 - (width % 4);
-    else break;
-  }
-  return width;
 }
 
 function readLine(line: string, lineNumber: number, scan: MarkdownScan, seenLinks: Set<string>): void {
@@ -123,14 +126,41 @@ function readLine(line: string, lineNumber: number, scan: MarkdownScan, seenLink
       return whole.slice(0, whole.indexOf('](') + 1) + blank(whole.slice(whole.indexOf('](') + 1));
     });
   }
-  if (!text.includes('#')) return;
-  for (const m of text.matchAll(TAG)) {
-    const run = m[1]!;
-    const next = text[m.index + 1 + run.length];
-    if (next === '#') continue; // `#a#b` is not a tag
-    if (!HAS_NON_DIGIT.test(run)) continue; // `#123` is an issue number, not a tag
-    scan.tags.push(run);
+  if (hasHash) readTags(text, scan.tags);
+}
+
+/**
+ * Inline tags: `#` at line start or after whitespace, `(` or `[`, then a run of
+ * characters up to whitespace or punctuation that ends tags.
+ */
+function readTags(text: string, out: string[]): void {
+  for (let i = text.indexOf('#'); i !== -1; i = text.indexOf('#', i + 1)) {
+    if (i > 0) {
+      const before = text.charCodeAt(i - 1);
+      if (!(isSpace(before) || before === 40 || before === 91)) continue;
+    }
+    let end = i + 1;
+    while (end < text.length && !endsTag(text.charCodeAt(end))) end++;
+    if (end === i + 1) continue;
+    if (text.charCodeAt(end) === 35) continue; // `#a#b` is not a tag
+    const run = text.slice(i + 1, end);
+    if (HAS_NON_DIGIT.test(run)) out.push(run); // `#123` is an issue number, not a tag
+    i = end - 1;
   }
+}
+
+/** ASCII characters that end a tag (besides whitespace); `#` too, so `#a#b` can be refused. */
+const TAG_END = new Uint8Array(128);
+for (const ch of ',.;:!?\'"`()[]{}<>|\\^~=+*&%$@#') TAG_END[ch.charCodeAt(0)] = 1;
+
+function endsTag(c: number): boolean {
+  return c < 128 ? TAG_END[c] === 1 || c === 32 || (c >= 9 && c <= 13) : isSpace(c);
+}
+
+/** JavaScript's `\s`, by code unit. */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** Blanks code spans: a run of backticks up to the next run of the same length. */

@@ -58,24 +58,17 @@ function countNewlines(text: string, end: number): number {
   return n;
 }
 
-/** Whitespace-separated words (whitespace as JS `\s` defines it), without allocating. */
-export function countWords(body: string): number {
-  let n = 0;
-  let inWord = false;
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    const space = c < 128 ? c === 32 || (c >= 9 && c <= 13) : isUnicodeSpace(c);
-    if (space) inWord = false;
-    else if (!inWord) {
-      inWord = true;
-      n++;
-    }
-  }
-  return n;
-}
+const WHITESPACE_RUN = /\s+/g;
 
-function isUnicodeSpace(c: number): boolean {
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+/** Whitespace-separated words: whitespace runs + 1, less the leading/trailing ones (no allocation). */
+export function countWords(body: string): number {
+  if (body === '') return 0;
+  let runs = 0;
+  WHITESPACE_RUN.lastIndex = 0;
+  while (WHITESPACE_RUN.test(body)) runs++;
+  const leading = /^\s/.test(body) ? 1 : 0;
+  const trailing = /\s$/.test(body) ? 1 : 0;
+  return Math.max(0, runs + 1 - leading - trailing);
 }
 
 function titleOf(data: Record<string, unknown>, heading: string | null, path: string): string {
@@ -143,11 +136,18 @@ function frontmatterTags(data: Record<string, unknown>): string[] {
   return out.map((t) => t.trim().replace(/^#/, '')).filter((t) => t !== '');
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Normalises tags and adds the parents of nested tags (`a/b/c` → `a/b`, `a`). */
 export function expandTags(raw: Iterable<string>): string[] {
   const set = new Set<string>();
   for (const tag of raw) {
-    const parts = tag.normalize('NFC').toLowerCase().split('/').filter((p) => p !== '');
+    const lower = (ASCII.test(tag) ? tag : tag.normalize('NFC')).toLowerCase();
+    if (!lower.includes('/')) {
+      set.add(lower);
+      continue;
+    }
+    const parts = lower.split('/').filter((p) => p !== '');
     for (let i = 1; i <= parts.length; i++) set.add(parts.slice(0, i).join('/'));
   }
   return [...set].sort();

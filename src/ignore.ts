@@ -46,7 +46,8 @@ export function ignoreRules(globs: readonly string[], indexRel: string | null = 
 
 /** A glob (`*`, `**`, `?`, `[abc]`, `{a,b}`) → a predicate on relative paths. */
 export function globMatcher(glob: string): (rel: string) => boolean {
-  let pattern = glob.trim().replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+  // Paths are compared in NFC; a glob typed or tab-completed on macOS may be decomposed.
+  let pattern = glob.normalize('NFC').trim().replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
   const anyDepth = !pattern.includes('/');
   if (pattern.startsWith('/')) pattern = pattern.slice(1);
   const re = new RegExp(`^${globToRegExp(pattern)}$`, 'u');

@@ -24,7 +24,8 @@ export interface MarkdownScan {
   tasks: Task[];
 }
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
+/** Indentation is checked by the caller; a backtick fence's info string has no backtick (else it is inline code). */
+const FENCE_OPEN = /^[ \t]*(?:(`{3,})[^`]*|(~{3,}).*)$/;
 const LIST_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
 const TASK = /^[ \t]*[-*+][ \t]+\[([ xX])\](?:[ \t]+(.*))?$/;
 const H1 = /^ {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
@@ -38,7 +39,7 @@ export function scanMarkdown(body: string, firstLine: number): MarkdownScan {
   const scan: MarkdownScan = { firstHeading: null, tags: [], links: [], tasks: [] };
   const seenLinks = new Set<string>();
   const lines = body.split('\n');
-  let fence: { char: string; length: number } | null = null;
+  let fence: Fence | null = null;
   let previousBlank = true;
   let inList = false;
   let inIndentedCode = false;
@@ -62,11 +63,12 @@ export function scanMarkdown(body: string, firstLine: number): MarkdownScan {
     }
     inIndentedCode = false;
     const c = line.charCodeAt(first);
-    if ((c === 96 || c === 126) && indent <= 3) {
-      // ``` or ~~~
+    // ``` or ~~~; inside a list item a fence is indented like the item's text.
+    if ((c === 96 || c === 126) && (indent <= 3 || inList)) {
       const open = FENCE_OPEN.exec(line);
       if (open) {
-        fence = { char: open[1]![0]!, length: open[1]!.length };
+        const marks = open[1] ?? open[2]!;
+        fence = { char: marks[0]!, length: marks.length, indent };
         previousBlank = false;
         continue;
       }
@@ -94,9 +96,16 @@ function leading(line: string): { indent: number; first: number } {
   return { indent, first: -1 };
 }
 
-function closesFence(line: string, fence: { char: string; length: number }): boolean {
-  const m = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
-  return m !== null && m[1]![0] === fence.char && m[1]!.length >= fence.length;
+interface Fence {
+  char: string;
+  length: number;
+  /** Indentation of the opening fence; the closing one may be indented up to 3 more. */
+  indent: number;
+}
+
+function closesFence(line: string, fence: Fence): boolean {
+  const m = /^[ \t]*(`{3,}|~{3,})[ \t]*$/.exec(line);
+  return m !== null && m[1]![0] === fence.char && m[1]!.length >= fence.length && leading(line).indent <= fence.indent + 3;
 }
 
 function readLine(line: string, lineNumber: number, scan: MarkdownScan, seenLinks: Set<string>): void {
@@ -190,8 +199,12 @@ function blankInlineCode(line: string): string {
   return out + line.slice(i);
 }
 
+/**
+ * Hides code spans and link parts from the tag reader. `.` ends a tag but cannot start
+ * one, so `[[x]]#a`, `](x.md)#a` and `` `x`#a `` stay non-tags, as in the original text.
+ */
 function blank(s: string): string {
-  return ' '.repeat(s.length);
+  return '.'.repeat(s.length);
 }
 
 /** The link target of a markdown link destination, or null for URLs and bare anchors. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diffListings, isUnder, type Diff } from './diff.js';
-import { entryRecord, readEntryFile, type FileRead } from './entry-file.js';
+import { entryRecord, FileReader, type FileRead } from './entry-file.js';
 import type { IgnoreRules } from './ignore.js';
 import { describeFsError, errorCode, scanFolder, statFile, type DiskFile } from './scan.js';
 import type { EventKind, IndexedFile, RunKind, RunStats, Store, Trigger } from './store.js';
@@ -64,10 +64,12 @@ export interface RunHooks {
   shouldStop?(): boolean;
 }
 
-/** Files read and written per transaction; the event loop gets a turn between chunks. */
+/** Files read and written per transaction. */
 const CHUNK = 256;
-/** A cold build of at least this many files builds the FTS index once at the end. */
-const BULK_FTS_THRESHOLD = 500;
+/** The event loop gets a turn at least this often during a run. */
+const SLICE_MS = 20;
+/** Runs touching at least this many entries get a roomier database buffer and an FTS merge. */
+const BULK_THRESHOLD = 500;
 
 /**
  * Runs one sync and records it in `sync_runs`.
@@ -142,44 +144,48 @@ class Run {
     progress.processed = diff.unchanged;
     hooks.onProgress?.({ ...progress });
 
-    const bulk = diff.fresh.length >= BULK_FTS_THRESHOLD && this.store.entryCount() === 0;
-    if (bulk) this.store.reserveCapacity(diff.fresh.reduce((sum, f) => sum + f.size, 0));
-    this.store.deferFts(bulk);
+    if (diff.fresh.length >= BULK_THRESHOLD) this.store.reserveCapacity(diff.fresh.reduce((sum, f) => sum + f.size, 0));
     const movePool = new MovePool(vanished, scope.kind === 'incremental' ? (p) => this.goneNow(p, disk) : null, this.store);
-    try {
-      for (let i = 0; i < work.length; i += CHUNK) {
-        if (hooks.shouldStop?.()) {
-          this.stopped = true;
-          break;
-        }
-        const chunk = work.slice(i, i + CHUNK).map((w) => ({ ...w, read: readEntryFile(this.opts.root, w.disk, this.opts.maxFileSize) }));
-        this.store.transaction(() => {
-          for (const w of chunk) this.apply(w.disk, w.indexed, w.read, movePool);
-        });
-        progress.processed += chunk.length;
-        hooks.onProgress?.({ ...progress });
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const held: string[] = [];
-      if (!this.stopped) {
-        const removable = scope.kind === 'full' ? null : scope.removable;
-        this.store.transaction(() => {
-          for (const gone of movePool.unclaimed()) {
-            if (removable && !removable.has(gone.path)) held.push(gone.path);
-            else this.remove(gone);
+    const reader = new FileReader(this.opts.root, this.opts.maxFileSize);
+    let sliceStart = Date.now();
+    for (let i = 0; i < work.length && !this.stopped; i += CHUNK) {
+      // One transaction per chunk; within it the event loop gets a turn every SLICE_MS so
+      // the API stays responsive (it reads the same connection, so it sees the chunk so far).
+      this.store.begin();
+      try {
+        for (const w of work.slice(i, i + CHUNK)) {
+          this.apply(w.disk, w.indexed, reader.read(w.disk), movePool);
+          progress.processed++;
+          if (Date.now() - sliceStart >= SLICE_MS) {
+            hooks.onProgress?.({ ...progress });
+            await new Promise((resolve) => setImmediate(resolve));
+            sliceStart = Date.now();
           }
-          if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
-        });
-        progress.processed = progress.total;
-        hooks.onProgress?.({ ...progress });
+        }
+        this.store.commit();
+      } catch (err) {
+        this.store.rollback();
+        throw err;
       }
-      return held;
-    } finally {
-      if (bulk) {
-        this.store.rebuildFts();
-        this.store.deferFts(false);
-      }
+      hooks.onProgress?.({ ...progress });
+      if (hooks.shouldStop?.()) this.stopped = true;
     }
+    const held: string[] = [];
+    if (this.stopped) return held;
+    const removable = scope.kind === 'full' ? null : scope.removable;
+    this.store.transaction(() => {
+      for (const gone of movePool.unclaimed()) {
+        if (removable && !removable.has(gone.path)) held.push(gone.path);
+        else this.remove(gone);
+      }
+      if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
+    });
+    // Many new rows leave the FTS index in many segments; merged now, later single edits
+    // do not stall on a big merge.
+    if (this.stats.added + this.stats.updated + this.stats.moved >= BULK_THRESHOLD) this.store.optimizeFts();
+    progress.processed = progress.total;
+    hooks.onProgress?.({ ...progress });
+    return held;
   }
 
   private planFull(): { diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {

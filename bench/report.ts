@@ -1,0 +1,142 @@
+/** Turns benchmark results into table rows, judged against the project's targets. */
+import { fmtMiB, fmtMs, fmtRatio, judge, median, percentile } from './measure.js';
+import type { Row } from './measure.js';
+import type { ServeBenchResult } from './serve-bench.js';
+import type { Sample, SyncBenchResult } from './sync-bench.js';
+
+const MiB = 1024;
+
+/** Targets per scope; a scope with no entry is informational only. */
+interface Targets {
+  coldRatio: number;
+  coldRssKiB: number;
+  noopRatio?: number;
+  oneEditRatio?: number;
+  editApiP50?: number;
+  editApiP95?: number;
+  editFileP95?: number;
+  burstMs?: number;
+  burstRuns?: number;
+  steadyRssKiB?: number;
+  statusP99?: number;
+}
+
+const TARGETS: Record<string, Targets> = {
+  '10k': {
+    coldRatio: 0.5, coldRssKiB: 250 * MiB, noopRatio: 0.08, oneEditRatio: 0.12,
+    editApiP50: 150, editApiP95: 300, editFileP95: 1000, burstMs: 3000, burstRuns: 5,
+    steadyRssKiB: 350 * MiB, statusP99: 100,
+  },
+  '100k': { coldRatio: 0.8, coldRssKiB: 1.2 * 1024 * MiB },
+};
+/** SPEC §1: SIGTERM → exit within 2 seconds, at every size. */
+const STOP_MS = 2000;
+
+const maxRss = (s: readonly Sample[]): number | null => {
+  const known = s.map((x) => x.rssKiB).filter((x): x is number => x !== null);
+  return known.length > 0 ? Math.max(...known) : null;
+};
+const med = (s: readonly Sample[]): number => median(s.map((x) => x.ms));
+const lim = (v: number | undefined): number | null => (v === undefined ? null : v);
+const le = (v: number | undefined, show: (n: number) => string): string => (v === undefined ? '' : `≤ ${show(v)}`);
+const ratioText = (v: number): string => `${v}×`;
+
+export function syncRows(scope: string, s: SyncBenchResult): Row[] {
+  const t: Partial<Targets> = TARGETS[scope] ?? {};
+  const naiveMs = med(s.naive);
+  const rows: Row[] = [{
+    scope, metric: `cold sync: naive rebuild (median of ${s.naive.length})`,
+    value: `${fmtMs(naiveMs)} · peak ${fmtMiB(maxRss(s.naive))}`, target: '', status: '',
+  }];
+  const unavailable = (metric: string, target: string): Row =>
+    ({ scope, metric, value: 'not measured (see error)', target, status: target ? 'n/a' : '' });
+
+  const error: Row = { scope, metric: 'inkdex sync error', value: s.error ?? '', target: '', status: '' };
+  if (s.cold.length === 0) {
+    rows.push(unavailable('cold sync: inkdex / naive', le(t.coldRatio, ratioText)), error);
+    return rows;
+  }
+  const cold = med(s.cold);
+  rows.push({
+    scope, metric: `cold sync: inkdex / naive (median of ${s.cold.length})`,
+    value: `${fmtRatio(cold / naiveMs)} (${fmtMs(cold)})`, target: le(t.coldRatio, ratioText),
+    status: judge(cold / naiveMs, lim(t.coldRatio)),
+  }, {
+    scope, metric: 'cold sync: inkdex peak RSS (max)', value: fmtMiB(maxRss(s.cold)),
+    target: le(t.coldRssKiB, fmtMiB), status: judge(maxRss(s.cold), lim(t.coldRssKiB)),
+  });
+  for (const [metric, samples, target] of [
+    ['no-op re-sync / naive', s.noop, t.noopRatio],
+    ['one-edit re-sync / naive', s.oneEdit, t.oneEditRatio],
+  ] as const) {
+    if (samples.length === 0) {
+      rows.push(unavailable(metric, le(target, ratioText)));
+      continue;
+    }
+    const ms = med(samples);
+    rows.push({
+      scope, metric: `${metric} (median of ${samples.length})`, value: `${fmtRatio(ms / naiveMs)} (${fmtMs(ms)})`,
+      target: le(target, ratioText), status: judge(ms / naiveMs, lim(target)),
+    });
+  }
+  if (s.error !== null) rows.push(error);
+  return rows;
+}
+
+export function serveRows(scope: string, r: ServeBenchResult): Row[] {
+  const t: Partial<Targets> = TARGETS[scope] ?? {};
+  const rows: Row[] = [];
+  const n = r.editApiMs.length + r.apiTimeouts;
+  // A timed-out edit counts as infinitely slow, so timeouts can only worsen a percentile.
+  const api = [...r.editApiMs, ...Array<number>(r.apiTimeouts).fill(Infinity)];
+  const apiNote = `n=${n}${r.apiTimeouts ? `, ${r.apiTimeouts} timed out` : ''}`;
+  rows.push({
+    scope, metric: 'edit → visible in API, p50', value: n ? `${fmtMs(percentile(api, 50))} (${apiNote})` : 'not measured',
+    target: le(t.editApiP50, fmtMs), status: judge(n ? percentile(api, 50) : null, lim(t.editApiP50)),
+  }, {
+    scope, metric: 'edit → visible in API, p95', value: n ? fmtMs(percentile(api, 95)) : 'not measured',
+    target: le(t.editApiP95, fmtMs), status: judge(n ? percentile(api, 95) : null, lim(t.editApiP95)),
+  });
+  if (r.fileProbe === 'ok') {
+    const file = [...r.editFileMs, ...Array<number>(r.fileTimeouts).fill(Infinity)];
+    rows.push({
+      scope, metric: 'edit → visible in SQLite file, p95',
+      value: `${fmtMs(percentile(file, 95))} (p50 ${fmtMs(percentile(file, 50))}${r.fileTimeouts ? `, ${r.fileTimeouts} timed out` : ''})`,
+      target: le(t.editFileP95, fmtMs), status: judge(file.length ? percentile(file, 95) : null, lim(t.editFileP95)),
+    });
+  } else {
+    rows.push({
+      scope, metric: 'edit → visible in SQLite file, p95',
+      value: r.fileProbe === 'unavailable' ? 'not measured (python3 sqlite3 unavailable)' : 'not measured',
+      target: le(t.editFileP95, fmtMs), status: t.editFileP95 ? 'n/a' : '',
+    });
+  }
+  const burstOk = r.burstMs !== null && (t.burstMs === undefined || r.burstMs <= t.burstMs)
+    && (t.burstRuns === undefined || (r.burstRuns !== null && r.burstRuns <= t.burstRuns));
+  rows.push({
+    scope, metric: 'burst of 1,000 new files → all in API',
+    value: r.burstMs === null ? 'not measured'
+      : `${fmtMs(r.burstMs)} in ${r.burstRuns ?? '?'} watch runs (writing took ${fmtMs(r.burstWriteMs ?? NaN)})`,
+    target: t.burstMs === undefined ? '' : `≤ ${fmtMs(t.burstMs)} in ≤ ${t.burstRuns ?? '?'} runs`,
+    status: t.burstMs === undefined ? '' : r.burstMs === null ? 'n/a' : burstOk ? 'met' : 'missed',
+  }, {
+    scope, metric: 'serve steady RSS when idle (peak)',
+    value: r.steadyRssKiB === null ? 'not measured' : `${fmtMiB(r.steadyRssKiB)} (${fmtMiB(r.peakRssKiB)})`,
+    target: le(t.steadyRssKiB, fmtMiB), status: judge(r.steadyRssKiB, lim(t.steadyRssKiB)),
+  });
+  const p99 = r.startupStatusMs.length > 0 ? percentile(r.startupStatusMs, 99) : null;
+  rows.push({
+    scope, metric: '/api/status p99 during startup sync',
+    value: p99 === null
+      ? (r.startupIdleMs === null ? 'not measured' : 'none: the sync was over before the server answered')
+      : `${fmtMs(p99)} (n=${r.startupStatusMs.length}, max ${fmtMs(Math.max(...r.startupStatusMs))}, idle after ${fmtMs(r.startupIdleMs ?? NaN)})`,
+    target: le(t.statusP99, fmtMs),
+    // A server that only answers once the sync is over fails "responsive during the sync".
+    status: p99 === null && r.startupIdleMs !== null && t.statusP99 !== undefined ? 'missed' : judge(p99, lim(t.statusP99)),
+  }, {
+    scope, metric: 'serve SIGTERM → exit (SPEC §1)', value: r.stopMs === null ? 'not measured' : fmtMs(r.stopMs),
+    target: `≤ ${fmtMs(STOP_MS)}`, status: judge(r.stopMs, STOP_MS),
+  });
+  for (const e of r.errors) rows.push({ scope, metric: 'serve error', value: e, target: '', status: '' });
+  return rows;
+}

@@ -1,0 +1,197 @@
+/**
+ * The benchmark driver: `npm run bench -- [--sizes 1k,10k] [--pairs 3] [--corpus] [--skip-serve]`.
+ * Prints the machine, the command line and a table of results with met/missed per target,
+ * and writes the same to bench/.cache/last-run.md.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { killAll } from './children.js';
+import { ensureJournal, extractCorpus, freshCopy, listMarkdown } from './journals.js';
+import { markdownTable } from './measure.js';
+import type { Row } from './measure.js';
+import { serveRows, syncRows } from './report.js';
+import { runServeBench } from './serve-bench.js';
+import { runSyncBench } from './sync-bench.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CACHE = path.join(ROOT, 'bench', '.cache');
+const CORPORA = ['cpp-docs', 'flancian-garden', 'krycho'];
+
+const USAGE = `usage: node dist/bench/run.js [options]
+  --sizes LIST     journal sizes, e.g. 1k,10k,100k (default 1k,10k)
+  --pairs N        interleaved naive/inkdex cold-sync pairs, at least 3 (default 3)
+  --corpus         also run ../shared/corpora/*.tar.gz when present
+  --skip-serve     skip the live 'serve' measurements
+  --edits N        live edits to time (default 30, at least 30)
+  --seed N         journal generator seed (default 1)
+  --inkdex FILE    the inkdex CLI (default dist/src/cli.js)`;
+
+interface Options {
+  sizes: Array<{ label: string; count: number }>;
+  pairs: number;
+  corpus: boolean;
+  skipServe: boolean;
+  edits: number;
+  seed: number;
+  cli: string;
+}
+
+function parseSize(text: string): { label: string; count: number } {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  if (!m) throw new Error(`bad size '${text}' (use e.g. 1k, 10k, 2500)`);
+  const mult = { '': 1, k: 1000, m: 1_000_000 }[(m[2] as string).toLowerCase()] ?? 1;
+  const count = Math.round(Number(m[1]) * mult);
+  if (count < 1) throw new Error(`bad size '${text}'`);
+  return { label: text.trim().toLowerCase(), count };
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string', default: '1k,10k' },
+      pairs: { type: 'string', default: '3' },
+      corpus: { type: 'boolean', default: false },
+      'skip-serve': { type: 'boolean', default: false },
+      edits: { type: 'string', default: '30' },
+      seed: { type: 'string', default: '1' },
+      inkdex: { type: 'string', default: path.join(ROOT, 'dist', 'src', 'cli.js') },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const int = (name: string, text: string, min: number): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+  return {
+    sizes: values.sizes.split(',').filter((s) => s.trim() !== '').map(parseSize),
+    pairs: int('pairs', values.pairs, 3),
+    corpus: values.corpus,
+    skipServe: values['skip-serve'],
+    edits: int('edits', values.edits, 30),
+    seed: int('seed', values.seed, 0),
+    cli: path.resolve(values.inkdex),
+  };
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  return [
+    `- CPU: ${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length} cores`,
+    `- memory: ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    `- Node ${process.version} on ${os.type()} ${os.release()} (${process.arch})`,
+    `- date: ${new Date().toISOString()}`,
+  ].join('\n');
+}
+
+function shortPath(file: string): string {
+  const rel = path.relative(ROOT, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+/** Generous per-run bound: a full sync should never take 30 ms per note. */
+const syncTimeout = (files: number): number => Math.max(120_000, files * 30);
+
+async function benchJournal(o: Options, scope: string, journal: string, dbDir: string, cli: string | null, serve: boolean): Promise<Row[]> {
+  const files = await listMarkdown(journal);
+  const timeoutMs = syncTimeout(files.length);
+  const sync = await runSyncBench({
+    scope, journal, files, dbDir, cli, naiveScript: path.join(ROOT, 'dist', 'bench', 'naive.js'),
+    pairs: o.pairs, timeoutMs, seed: o.seed, log,
+  });
+  const rows = syncRows(scope, sync);
+  if (!serve) return rows;
+  if (cli === null || sync.inkdexDb === null) {
+    rows.push({ scope, metric: 'serve measurements', value: 'not available (needs a working inkdex sync)', target: '', status: 'n/a' });
+    return rows;
+  }
+  const live = await runServeBench({
+    scope, cli, journal, files, syncedDb: sync.inkdexDb, freshDbDir: path.join(dbDir, 'fresh'),
+    edits: o.edits, burst: 1000, seed: o.seed, syncTimeoutMs: timeoutMs, log,
+  });
+  return [...rows, ...serveRows(scope, live)];
+}
+
+async function main(): Promise<void> {
+  let o: Options;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const cli = existsSync(o.cli) ? o.cli : null;
+  const header = [
+    '# inkdex benchmark', '', machine(), '',
+    `command: \`node ${path.relative(ROOT, process.argv[1] ?? 'dist/bench/run.js')} ${process.argv.slice(2).join(' ')}\``.replace(/ `$/, '`'),
+    `inkdex CLI: ${cli === null ? `not available (${shortPath(o.cli)} missing)` : shortPath(cli)}`,
+    `peak RSS: ${existsSync('/usr/bin/time') && !process.env.INKDEX_BENCH_NO_TIME ? '/usr/bin/time -v' : 'process.resourceUsage().maxRSS'}`, '',
+  ].join('\n');
+  process.stdout.write(`${header}\n`);
+
+  const rows: Row[] = [];
+  for (const size of o.sizes) {
+    const scope = size.label;
+    log(`[${scope}] preparing journal of ${size.count} notes`);
+    const cached = await ensureJournal(CACHE, scope, size.count, o.seed);
+    log(`[${scope}] ${cached.generated ? 'generated' : 'cached'}: ${cached.files} files, ${(cached.bytes / 1e6).toFixed(1)} MB in ${path.relative(ROOT, cached.dir)}`);
+    const work = path.join(CACHE, 'work', scope);
+    await freshCopy(cached.dir, work);
+    try {
+      rows.push(...await benchJournal(o, scope, work, path.join(CACHE, 'work', `${scope}-db`), cli, !o.skipServe));
+    } catch (err) {
+      rows.push({ scope, metric: 'benchmark failed', value: err instanceof Error ? err.message : String(err), target: '', status: '' });
+    }
+  }
+  if (o.corpus) {
+    for (const name of CORPORA) {
+      const archive = path.resolve(ROOT, '..', 'shared', 'corpora', `${name}.tar.gz`);
+      if (!existsSync(archive)) {
+        log(`[${name}] ${archive} not found, skipped`);
+        continue;
+      }
+      const { dir, scratch, cleanup } = await extractCorpus(archive);
+      try {
+        rows.push(...await benchJournal(o, name, dir, scratch, cli, false));
+      } catch (err) {
+        rows.push({ scope: name, metric: 'benchmark failed', value: err instanceof Error ? err.message : String(err), target: '', status: '' });
+      } finally {
+        await cleanup();
+      }
+    }
+  }
+
+  const table = markdownTable(rows);
+  process.stdout.write(`\n${table}`);
+  await mkdir(CACHE, { recursive: true });
+  await writeFile(path.join(CACHE, 'last-run.md'), `${header}\n${table}`);
+}
+
+process.once('SIGINT', () => {
+  killAll();
+  process.exit(130);
+});
+process.once('SIGTERM', () => {
+  killAll();
+  process.exit(143);
+});
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(killAll);

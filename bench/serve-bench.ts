@@ -1,0 +1,240 @@
+/**
+ * Live measurements against `inkdex serve`: edit → visible (API and file), a burst of new
+ * files, steady RSS, shutdown time, and /api/status latency during a fresh startup sync.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { field, getJson, pollUntil, sleep } from './http.js';
+import { listMarkdown } from './journals.js';
+import { createRng } from './prng.js';
+import { startServe } from './serve-process.js';
+import type { ServeHandle } from './serve-process.js';
+import { startSqliteProbe } from './sqlite-probe.js';
+import type { SqliteProbe } from './sqlite-probe.js';
+
+export interface ServeBenchOptions {
+  scope: string;
+  cli: string;
+  journal: string;
+  files: readonly string[];
+  /** A database already synced with the journal. */
+  syncedDb: string;
+  /** An empty folder for the fresh-database startup run. */
+  freshDbDir: string;
+  edits: number;
+  burst: number;
+  seed: number;
+  /** Upper bound for one full sync (startup, idle waits). */
+  syncTimeoutMs: number;
+  log(message: string): void;
+}
+
+export interface ServeBenchResult {
+  editApiMs: number[];
+  editFileMs: number[];
+  apiTimeouts: number;
+  fileTimeouts: number;
+  /** Whether the file could be read through python3's sqlite3 ('not run' if the session failed first). */
+  fileProbe: 'ok' | 'unavailable' | 'not run';
+  burstMs: number | null;
+  /** How long writing the burst's files took (part of burstMs). */
+  burstWriteMs: number | null;
+  burstRuns: number | null;
+  steadyRssKiB: number | null;
+  peakRssKiB: number | null;
+  stopMs: number | null;
+  startupStatusMs: number[];
+  startupIdleMs: number | null;
+  /** Whether /api/status ever answered while the startup sync was running. */
+  startupSawSync: boolean;
+  errors: string[];
+}
+
+const EDIT_TIMEOUT_MS = 10_000;
+const BURST_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+
+async function status(url: string): Promise<unknown> {
+  return (await getJson(`${url}api/status`, REQUEST_TIMEOUT_MS)).body;
+}
+
+function checkAlive(serve: ServeHandle): void {
+  if (serve.exited()) throw new Error(`serve exited unexpectedly; stderr: ${serve.stderrTail().split('\n').slice(-3).join(' / ')}`);
+}
+
+async function waitIdle(serve: ServeHandle, timeoutMs: number): Promise<unknown> {
+  const body = await pollUntil(async () => {
+    const s = await status(serve.url);
+    return field(s, 'state') === 'idle' ? s : undefined;
+  }, 50, timeoutMs, serve.exited);
+  checkAlive(serve);
+  if (body === undefined) throw new Error(`server not idle within ${timeoutMs} ms`);
+  return body;
+}
+
+/** VmRSS and VmHWM of a process in KiB, from /proc (Linux only). */
+async function procRss(pid: number): Promise<{ rss: number | null; hwm: number | null }> {
+  try {
+    const text = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string): number | null => {
+      const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
+      return m ? Number(m[1]) : null;
+    };
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+  } catch {
+    return { rss: null, hwm: null };
+  }
+}
+
+async function measureEdits(o: ServeBenchOptions, serve: ServeHandle, probe: SqliteProbe | null, r: ServeBenchResult): Promise<void> {
+  const rng = createRng(o.seed + 202);
+  const tag = Date.now().toString(36);
+  for (let i = 0; i < o.edits; i++) {
+    const word = `zqlive${tag}n${i}`;
+    const t0 = performance.now();
+    await appendFile(rng.pick(o.files), `\n${word}\n`);
+    const inApi = pollUntil(async () => {
+      const res = await getJson(`${serve.url}api/entries?q=${encodeURIComponent(word)}&limit=1`, REQUEST_TIMEOUT_MS);
+      return Number(field(res.body, 'total')) >= 1 ? performance.now() - t0 : undefined;
+    }, 10, EDIT_TIMEOUT_MS, serve.exited);
+    const inFile = probe === null ? Promise.resolve(undefined) : pollUntil(async () =>
+      ((await probe.count(word, REQUEST_TIMEOUT_MS)) >= 1 ? performance.now() - t0 : undefined), 10, EDIT_TIMEOUT_MS, serve.exited);
+    const [api, file] = await Promise.all([inApi, inFile]);
+    checkAlive(serve);
+    if (api === undefined) r.apiTimeouts++;
+    else r.editApiMs.push(api);
+    if (probe !== null) {
+      if (file === undefined) r.fileTimeouts++;
+      else r.editFileMs.push(file);
+    }
+    if (r.editApiMs.length === 0 && r.apiTimeouts >= 5) {
+      r.errors.push(`edits: none of the first ${r.apiTimeouts} edits showed up in /api/entries; gave up`);
+      break;
+    }
+    await sleep(50);
+  }
+  o.log(`[${o.scope}] ${r.editApiMs.length + r.apiTimeouts} live edits measured (${r.apiTimeouts} API and ${r.fileTimeouts} file timeouts)`);
+}
+
+async function measureBurst(o: ServeBenchOptions, serve: ServeHandle, r: ServeBenchResult): Promise<void> {
+  const before = Number(field(await waitIdle(serve, o.syncTimeoutMs), 'counts', 'entries'));
+  if (!Number.isFinite(before)) throw new Error('/api/status has no numeric counts.entries');
+  const expected = before + o.burst;
+  const dir = path.join(o.journal, `burst-${Date.now().toString(36)}`);
+  const wallStart = Date.now();
+  const t0 = performance.now();
+  // Synchronous writes: the fastest way to land 1,000 files, and nothing else needs the loop.
+  mkdirSync(dir);
+  for (let i = 0; i < o.burst; i++) {
+    writeFileSync(path.join(dir, `burst ${String(i).padStart(4, '0')}.md`),
+      `---\ntitle: Burst note ${i}\ntags: [bench, burst]\n---\nA note written in a burst, number ${i}. #bench/burst\n`);
+  }
+  r.burstWriteMs = performance.now() - t0;
+  const done = await pollUntil(async () => {
+    const n = Number(field(await status(serve.url), 'counts', 'entries'));
+    return n >= expected ? performance.now() - t0 : undefined;
+  }, 10, BURST_TIMEOUT_MS, serve.exited);
+  checkAlive(serve);
+  if (done === undefined) {
+    r.errors.push(`burst: counts.entries did not reach ${expected} within ${BURST_TIMEOUT_MS} ms`);
+    return;
+  }
+  r.burstMs = done;
+  await waitIdle(serve, o.syncTimeoutMs);
+  const runs = field((await getJson(`${serve.url}api/runs?limit=100`, REQUEST_TIMEOUT_MS)).body, 'runs');
+  if (Array.isArray(runs)) {
+    r.burstRuns = runs.filter((run: unknown) => {
+      const started = Date.parse(String(field(run, 'startedAt') ?? field(run, 'started_at')));
+      return field(run, 'trigger') === 'watch' && started >= wallStart;
+    }).length;
+  }
+  o.log(`[${o.scope}] burst of ${o.burst}: ${Math.round(done)} ms (writing ${Math.round(r.burstWriteMs)} ms), ${r.burstRuns ?? '?'} watch runs`);
+}
+
+/** Serve on the synced database: live edits, burst, steady RSS, shutdown. */
+async function liveSession(o: ServeBenchOptions, r: ServeBenchResult): Promise<void> {
+  const serve = await startServe(o.cli, o.journal, o.syncedDb, o.syncTimeoutMs);
+  let probe: SqliteProbe | null = null;
+  try {
+    probe = await startSqliteProbe(o.syncedDb);
+    r.fileProbe = probe !== null ? 'ok' : 'unavailable';
+    await waitIdle(serve, o.syncTimeoutMs);
+    await measureEdits(o, serve, probe, r);
+    await measureBurst(o, serve, r);
+    await waitIdle(serve, o.syncTimeoutMs);
+    await sleep(3000);
+    const samples: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { rss, hwm } = await procRss(serve.pid);
+      if (rss !== null) samples.push(rss);
+      r.peakRssKiB = hwm;
+      await sleep(500);
+    }
+    r.steadyRssKiB = samples.length > 0 ? (samples[samples.length - 1] as number) : null;
+  } finally {
+    probe?.close();
+    const crashed = serve.exited();
+    const stopped = await serve.stop(5000);
+    r.stopMs = stopped.killed || crashed ? null : stopped.ms;
+    if (stopped.killed) r.errors.push('serve did not exit within 5 s of SIGTERM (killed)');
+  }
+}
+
+/** Serve on a fresh database: hammer /api/status sequentially until the startup sync is done. */
+async function startupSession(o: ServeBenchOptions, r: ServeBenchResult): Promise<void> {
+  await rm(o.freshDbDir, { recursive: true, force: true });
+  await mkdir(o.freshDbDir, { recursive: true });
+  const expected = (await listMarkdown(o.journal)).length;
+  const started = performance.now();
+  const serve = await startServe(o.cli, o.journal, path.join(o.freshDbDir, 'index.sqlite'), o.syncTimeoutMs);
+  try {
+    const deadline = performance.now() + o.syncTimeoutMs;
+    while (performance.now() < deadline) {
+      checkAlive(serve);
+      let body: unknown;
+      const t = performance.now();
+      try {
+        const res = await getJson(`${serve.url}api/status`, REQUEST_TIMEOUT_MS);
+        body = res.body;
+        if (field(body, 'state') !== 'idle') {
+          r.startupSawSync = true;
+          r.startupStatusMs.push(res.ms);
+          continue;
+        }
+      } catch {
+        r.startupSawSync = true;
+        r.startupStatusMs.push(performance.now() - t); // a failed or timed-out request is a slow one
+        continue;
+      }
+      if (r.startupSawSync || Number(field(body, 'counts', 'entries')) >= expected) {
+        r.startupIdleMs = performance.now() - started;
+        break;
+      }
+      await sleep(5);
+    }
+    if (r.startupIdleMs === null) r.errors.push(`startup sync not idle within ${o.syncTimeoutMs} ms`);
+    o.log(`[${o.scope}] startup sync with ${r.startupStatusMs.length} /api/status samples, idle after ${Math.round(r.startupIdleMs ?? NaN)} ms`);
+  } finally {
+    await serve.stop(5000);
+  }
+}
+
+export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchResult> {
+  const r: ServeBenchResult = {
+    editApiMs: [], editFileMs: [], apiTimeouts: 0, fileTimeouts: 0, fileProbe: 'not run',
+    burstMs: null, burstWriteMs: null, burstRuns: null, steadyRssKiB: null, peakRssKiB: null, stopMs: null,
+    startupStatusMs: [], startupIdleMs: null, startupSawSync: false, errors: [],
+  };
+  try {
+    await liveSession(o, r);
+  } catch (err) {
+    r.errors.push(`live session: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    await startupSession(o, r);
+  } catch (err) {
+    r.errors.push(`startup session: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return r;
+}

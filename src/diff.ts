@@ -47,7 +47,12 @@ export function diffListings(
 }
 
 export function statTrusted(file: DiskFile, known: IndexedFile): boolean {
-  return file.size === known.size && file.mtimeMs === known.mtimeMs && known.mtimeMs < known.checkedMs - RACY_MS;
+  return file.size === known.size && file.mtimeMs === known.mtimeMs && !isRacy(known.mtimeMs, known.checkedMs);
+}
+
+/** True when a file read at `checkedMs` may have changed again within the same mtime tick. */
+export function isRacy(mtimeMs: number, checkedMs: number): boolean {
+  return mtimeMs >= checkedMs - RACY_MS;
 }
 
 /** True when `path` lies in one of `dirs` (relative folder paths; '' is the root). */

@@ -5,6 +5,7 @@
 import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js';
 import { KEEP_EVENTS, KEEP_RUNS, PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import type { Link, Task } from './parse.js';
+import { isRacy } from './diff.js';
 
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 let sqlModule: Promise<SqlJs> | undefined;
@@ -20,7 +21,7 @@ export interface IndexedFile {
   size: number;
   mtimeMs: number;
   contentHash: string;
-  /** When the file was last read (ms since epoch). */
+  /** When the file was last read (ms since epoch), if racily close to its mtime; else far in the future. */
   checkedMs: number;
 }
 
@@ -91,7 +92,9 @@ export class Store {
     private readonly SQL: SqlJs,
     private db: Database,
     private file: DatabaseFile | null,
-  ) {}
+  ) {
+    configure(db);
+  }
 
   /**
    * Opens the index from its file, or a new empty one when absent or unusable.
@@ -158,6 +161,7 @@ export class Store {
     this.freeStatements();
     this.db.close();
     this.db = new this.SQL.Database(buffer);
+    configure(this.db);
     this.file = { buffer, length: image.length };
   }
 
@@ -254,7 +258,7 @@ export class Store {
   listIndexed(): Map<string, IndexedFile> {
     const map = new Map<string, IndexedFile>();
     const s = this.stmt(
-      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 0) FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id',
+      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 8.64e15) FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id',
     );
     while (s.step()) {
       const [id, path, size, mtimeMs, contentHash, checkedMs] = s.get() as [number, string, number, number, string, number];
@@ -266,7 +270,7 @@ export class Store {
 
   indexedByPath(path: string): IndexedFile | undefined {
     const row = this.get<{ id: number; path: string; size: number; mtime_ms: number; content_hash: string; checked_ms: number }>(
-      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 0) AS checked_ms FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id WHERE e.path = ?',
+      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 8.64e15) AS checked_ms FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id WHERE e.path = ?',
       [path],
     );
     return row && { id: row.id, path: row.path, size: row.size, mtimeMs: row.mtime_ms, contentHash: row.content_hash, checkedMs: row.checked_ms };
@@ -290,12 +294,11 @@ export class Store {
   // ---- entry writes (call inside a transaction) ------------------------------------
 
   insertEntry(e: EntryRecord, indexedAt: string, checkedMs: number): number {
-    this.run(`INSERT INTO entries(${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)`, [
+    const id = this.get<{ id: number }>(`INSERT INTO entries(${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?) RETURNING id`, [
       e.path, e.title, e.date, e.frontmatter, e.body, e.wordCount, e.contentHash, e.size, e.mtimeMs, indexedAt, e.error,
-    ]);
-    const id = this.get<{ id: number }>('SELECT last_insert_rowid() AS id')!.id;
+    ])!.id;
     this.writeChildren(id, e);
-    this.setChecked(id, checkedMs);
+    if (isRacy(e.mtimeMs, checkedMs)) this.setChecked(id, checkedMs);
     this.ftsInsert(id);
     return id;
   }
@@ -309,14 +312,14 @@ export class Store {
     );
     this.deleteChildren(id);
     this.writeChildren(id, e);
-    this.setChecked(id, checkedMs);
+    this.setChecked(id, checkedMs, e.mtimeMs);
     this.ftsInsert(id);
   }
 
   /** Same bytes, new stat: refresh size/mtime without touching the content. */
   refreshStat(id: number, size: number, mtimeMs: number, checkedMs: number): void {
     this.run('UPDATE entries SET size = ?, mtime_ms = ? WHERE id = ? AND (size != ? OR mtime_ms != ?)', [size, mtimeMs, id, size, mtimeMs]);
-    this.setChecked(id, checkedMs);
+    this.setChecked(id, checkedMs, mtimeMs);
   }
 
   removeEntry(id: number): void {
@@ -326,8 +329,13 @@ export class Store {
     this.run('DELETE FROM entries WHERE id = ?', [id]);
   }
 
-  private setChecked(id: number, checkedMs: number): void {
-    this.run('INSERT OR REPLACE INTO inkdex_checks(entry_id, checked_ms) VALUES (?, ?)', [id, checkedMs]);
+  /**
+   * Records when a file was read, for the racy-stat check (see diff.ts). Only racy reads
+   * need a row: a missing row means the file was read well after its mtime.
+   */
+  private setChecked(id: number, checkedMs: number, mtimeMs?: number): void {
+    if (mtimeMs !== undefined && !isRacy(mtimeMs, checkedMs)) this.run('DELETE FROM inkdex_checks WHERE entry_id = ?', [id]);
+    else this.run('INSERT OR REPLACE INTO inkdex_checks(entry_id, checked_ms) VALUES (?, ?)', [id, checkedMs]);
   }
 
   private writeChildren(id: number, e: EntryRecord): void {
@@ -425,6 +433,15 @@ export class Store {
     this.run('DELETE FROM entry_events WHERE id <= (SELECT max(id) FROM entry_events) - ?', [KEEP_EVENTS]);
   }
 
+}
+
+/**
+ * Connection settings. The database lives in memory and reaches disk only as a whole
+ * snapshot after a commit, so a rollback journal in the in-memory file system buys no
+ * safety: keep it in memory (rollback still works).
+ */
+function configure(db: Database): void {
+  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
 }
 
 function readVersion(db: Database): string | null {

@@ -120,13 +120,28 @@ export async function runSync(
 class Run {
   changed = false;
   stopped = false;
+  /** Paths with a file_errors row (most runs have none to clear: skip the DELETEs). */
+  private readonly errorPaths: Set<string>;
 
   constructor(
     private readonly store: Store,
     private readonly opts: SyncOptions,
     private readonly id: number,
     private readonly stats: RunStats,
-  ) {}
+  ) {
+    this.errorPaths = new Set(store.fileErrorPaths());
+  }
+
+  private setError(p: string, at: string, message: string): void {
+    this.store.setFileError(p, this.id, at, message);
+    this.errorPaths.add(p);
+    this.stats.errors++;
+  }
+
+  private clearError(p: string): void {
+    if (!this.errorPaths.delete(p)) return;
+    this.store.clearFileError(p);
+  }
 
   async execute(scope: Scope, progress: RunProgress, hooks: RunHooks): Promise<string[]> {
     if (!isFolder(this.opts.root)) throw new Error(`journal folder ${this.opts.root} is missing or not a folder`);
@@ -214,8 +229,7 @@ class Run {
       const state = this.diskState(v.path, listed);
       if (state === 'gone') gone.push(v);
       else if (state !== 'present') {
-        this.store.setFileError(v.path, this.id, nowIso(), state);
-        this.stats.errors++;
+        this.setError(v.path, nowIso(), state);
         this.stats.unchanged++;
       } else this.stats.unchanged++;
     }
@@ -242,23 +256,20 @@ class Run {
     const at = nowIso();
     if (!read.ok) {
       if (read.gone) return; // deleted between the listing and the read: the next batch sees it
-      this.store.setFileError(disk.path, this.id, at, read.message);
-      this.stats.errors++;
+      this.setError(disk.path, at, read.message);
       return;
     }
     if (indexed && read.hash === indexed.contentHash) {
       // Same bytes (a touch, or a racy stat that turned out fine): no event.
       this.store.refreshStat(indexed.id, disk.size, disk.mtimeMs, read.checkedMs);
-      this.store.restoreFileError(disk.path, this.id, at);
+      if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.id, at);
       this.stats.unchanged++;
       this.changed = true;
       return;
     }
     const record = entryRecord(disk, read);
-    if (record.error) {
-      this.store.setFileError(disk.path, this.id, at, record.error);
-      this.stats.errors++;
-    } else this.store.clearFileError(disk.path);
+    if (record.error) this.setError(disk.path, at, record.error);
+    else this.clearError(disk.path);
     this.changed = true;
 
     if (indexed) {
@@ -270,7 +281,7 @@ class Run {
     const from = moves.claim(read.hash, disk.path);
     if (from) {
       this.store.updateEntry(from.id, record, at, read.checkedMs);
-      this.store.clearFileError(from.path);
+      this.clearError(from.path);
       this.store.addEvent(this.id, at, 'moved', disk.path, from.path, read.hash);
       this.stats.moved++;
       return;
@@ -282,7 +293,7 @@ class Run {
 
   private remove(gone: IndexedFile): void {
     this.store.removeEntry(gone.id);
-    this.store.clearFileError(gone.path);
+    this.clearError(gone.path);
     this.record('removed', gone.path, null, gone.contentHash);
     this.stats.removed++;
     this.changed = true;
@@ -297,12 +308,11 @@ class Run {
     const failed = [...failedDirs.keys()];
     for (const p of this.store.fileErrorPaths()) {
       if (disk.has(p) || failedDirs.has(p) || isUnder(p, failed) || this.store.indexedByPath(p)) continue;
-      this.store.clearFileError(p);
+      this.clearError(p);
       this.changed = true;
     }
     for (const [dir, why] of failedDirs) {
-      this.store.setFileError(dir, this.id, nowIso(), `folder cannot be read (${why}); its entries are kept`);
-      this.stats.errors++;
+      this.setError(dir, nowIso(), `folder cannot be read (${why}); its entries are kept`);
       this.changed = true;
     }
   }

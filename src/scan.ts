@@ -22,14 +22,22 @@ export interface ScanResult {
   dirs: number;
 }
 
+/** The event loop gets a turn at least this often during a scan. */
+const SLICE_MS = 20;
+
 /**
  * Lists every indexable file under `root`. Symbolic links are not followed.
  * Throws only when the root itself cannot be read.
  */
-export function scanFolder(root: string, rules: IgnoreRules, under = ''): ScanResult {
+export async function scanFolder(root: string, rules: IgnoreRules, under = ''): Promise<ScanResult> {
   const result: ScanResult = { files: new Map(), failedDirs: new Map(), dirs: 0 };
   const stack = [under];
+  let sliceStart = Date.now();
   while (stack.length > 0) {
+    if (Date.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = Date.now();
+    }
     const dir = stack.pop()!;
     let names: fs.Dirent[];
     try {

@@ -145,7 +145,7 @@ class Run {
 
   async execute(scope: Scope, progress: RunProgress, hooks: RunHooks): Promise<string[]> {
     if (!isFolder(this.opts.root)) throw new Error(`journal folder ${this.opts.root} is missing or not a folder`);
-    const plan = scope.kind === 'full' ? this.planFull() : this.planIncremental(scope.paths);
+    const plan = scope.kind === 'full' ? await this.planFull() : this.planIncremental(scope.paths);
     const { diff, disk, failedDirs } = plan;
     this.stats.scanned = disk.size;
     this.stats.unchanged = diff.unchanged;
@@ -203,8 +203,8 @@ class Run {
     return held;
   }
 
-  private planFull(): { diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
-    const scan = scanFolder(this.opts.root, this.opts.rules);
+  private async planFull(): Promise<{ diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
+    const scan = await scanFolder(this.opts.root, this.opts.rules);
     const failed = [...scan.failedDirs.keys()];
     const diff = diffListings(scan.files, this.store.listIndexed(), (p) => isUnder(p, failed));
     return { diff, disk: scan.files, failedDirs: scan.failedDirs };

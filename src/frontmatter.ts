@@ -15,9 +15,67 @@ import mergeType from 'js-yaml/lib/js-yaml/type/merge.js';
 /** YAML 1.2 core types plus merge keys — but no timestamps (they stay strings). */
 const SCHEMA = new yaml.Schema({ include: [yaml.CORE_SCHEMA], implicit: [mergeType] });
 
+/** A YAML problem js-yaml lets through; `line` is the file's 1-based line. */
+class StricterYamlError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
 // Typed as `object` for gray-matter; the caller checks what it really is.
+// `text` starts right after `---` (the rest of line 1), so its line i is the file's line i + 1.
 function parseYaml(text: string): object {
-  return yaml.load(text, { schema: SCHEMA }) as object;
+  const lines = text.split('\n');
+  const tabbed = tabIndentedLine(lines);
+  if (tabbed !== null) throw new StricterYamlError('a tab is used for indentation (YAML allows only spaces)', tabbed + 1);
+  const data = yaml.load(text, { schema: SCHEMA }) as object;
+  // js-yaml turns a mapping used as a key (`summary: {{template}}`) into "[object Object]".
+  if (hasCollectionKey(data)) {
+    const at = lines.findIndex((l) => /[{[]\s*[{[]|^\s*\?\s/.test(l));
+    throw new StricterYamlError('a mapping or list is used as a key, which a JSON object cannot hold', (at === -1 ? 1 : at) + 1);
+  }
+  return data;
+}
+
+/**
+ * The first line indented with a tab (0-based), or null. YAML forbids tabs in
+ * indentation, including inside block scalars (`>`/`|`); js-yaml 3 accepts them. A tab
+ * after content (`key: value<TAB>`) is ordinary separation and allowed.
+ */
+function tabIndentedLine(lines: string[]): number | null {
+  let block: { parent: number; indent: number } | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    const lead = /^[ \t]*/.exec(line)![0];
+    const content = line.slice(lead.length);
+    const tab = lead.indexOf('\t');
+    const spaces = tab === -1 ? lead.length : tab;
+    if (block) {
+      if (content === '') {
+        if (tab !== -1 && tab < (block.indent === -1 ? block.parent + 1 : block.indent)) return i;
+        continue;
+      }
+      if (spaces > block.parent) {
+        if (block.indent === -1) block.indent = spaces;
+        if (tab !== -1 && tab < block.indent) return i;
+        continue;
+      }
+      block = null;
+    }
+    if (content === '' || content.startsWith('#')) continue;
+    if (tab !== -1) return i;
+    if (/(?:^|[:-][ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$/.test(content)) block = { parent: spaces, indent: -1 };
+  }
+  return null;
+}
+
+function hasCollectionKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasCollectionKey);
+  return Object.entries(value).some(([k, v]) => k === '[object Object]' || hasCollectionKey(v));
 }
 
 function refuseCode(): never {
@@ -85,6 +143,7 @@ function bodyAfterClosingFence(text: string, from: number): number {
 
 /** @param lastYamlLine the file line of the block's last line ("end of stream" errors point past it) */
 function describe(err: unknown, lastYamlLine: number): string {
+  if (err instanceof StricterYamlError) return `invalid YAML frontmatter at line ${err.line}: ${err.message}`;
   if (err instanceof yaml.YAMLException) {
     // The YAML text handed to the engine starts right after `---`, on the rest of line 1,
     // so js-yaml's 0-based line is the file's 1-based line.

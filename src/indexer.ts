@@ -11,8 +11,10 @@ import { runSync, type RunProgress, type RunSummary, type SyncOptions } from './
 
 /** A vanished file stays indexed this long, in case its new path is reported later (a move). */
 export const MOVE_WINDOW_MS = 2000;
-/** Events are gathered this long before a watch batch starts (bursts become one run). */
-const BATCH_DELAY_MS = 20;
+/** A watch batch starts once events have been quiet this long… */
+const BATCH_QUIET_MS = 20;
+/** …or once the oldest queued event has waited this long (a steady stream of events). */
+const BATCH_MAX_WAIT_MS = 250;
 /** Upper bound for the reconcile backoff after failed runs. */
 const MAX_BACKOFF_MS = 60 * 60_000;
 
@@ -35,6 +37,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   /** Paths (as on disk) waiting for the next watch batch, with the time they were queued. */
   private readonly queued = new Map<string, number>();
   private oldestQueuedAt: number | null = null;
+  private newestQueuedAt = 0;
+  private lastBatchAt = 0;
   /** Vanished paths (NFC) kept indexed until MOVE_WINDOW_MS after they vanished. */
   private readonly held = new Map<string, number>();
   private pendingFull: RunRef | null = null;
@@ -63,7 +67,20 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     const now = Date.now();
     if (!this.queued.has(rel)) this.queued.set(rel, now);
     this.oldestQueuedAt ??= now;
-    this.schedule(BATCH_DELAY_MS);
+    this.newestQueuedAt = now;
+    this.schedule(this.batchWaitMs(now));
+  }
+
+  /**
+   * How long to wait before the queued paths make a batch. A lone edit goes once events
+   * are quiet for a moment; in a burst (the last batch began moments ago) events come in
+   * clumps, so batches wait for the ceiling instead: a 1,000-file burst is a few runs.
+   */
+  private batchWaitMs(now: number): number {
+    if (this.oldestQueuedAt === null) return 0;
+    const ceiling = this.oldestQueuedAt + BATCH_MAX_WAIT_MS;
+    const inBurst = now - this.lastBatchAt < BATCH_MAX_WAIT_MS;
+    return Math.max(0, (inBurst ? ceiling : Math.min(this.newestQueuedAt + BATCH_QUIET_MS, ceiling)) - now);
   }
 
   /**
@@ -144,7 +161,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private drain(): Promise<void> {
     this.active ??= this.loop().finally(() => {
       this.active = null;
-      if (this.queued.size > 0 || this.pendingFull) this.schedule(0);
+      if (this.pendingFull) this.schedule(0);
+      else if (this.queued.size > 0) this.schedule(this.batchWaitMs(Date.now()));
       this.scheduleHeld();
     });
     return this.active;
@@ -164,7 +182,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       }
       const now = Date.now();
       const due = [...this.held].filter(([, since]) => now - since >= MOVE_WINDOW_MS).map(([p]) => p);
-      if (this.queued.size === 0 && due.length === 0) return;
+      // Events still arriving: let them gather (drain() reschedules when we return).
+      if (due.length === 0 && (this.queued.size === 0 || this.batchWaitMs(now) > 0)) return;
       const paths = new Set(this.queued.keys());
       for (const p of due) {
         paths.add(p);
@@ -172,6 +191,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       }
       this.queued.clear();
       this.oldestQueuedAt = null;
+      this.lastBatchAt = now;
       const held = await this.execute({ kind: 'incremental', paths, removable: new Set(due) }, 'watch', null);
       for (const p of held) if (!this.held.has(p)) this.held.set(p, now);
     }

@@ -34,6 +34,10 @@ CREATE TABLE tasks (entry_id INTEGER NOT NULL, line INTEGER NOT NULL, text TEXT 
 CREATE INDEX tasks_entry ON tasks(entry_id);
 -- External content: the text lives once, in entries; the FTS index refers to it by rowid.
 CREATE VIRTUAL TABLE entries_fts USING fts4(content="entries", title, body, tokenize=unicode61 "remove_diacritics=2");
+-- Merge FTS segments a little on every write rather than in one big merge now and then:
+-- no optimize pass after bulk builds (which left ~20 % of the file as free pages), and
+-- single edits never stall on a large merge (measured ≤ 25 ms at 10k notes).
+INSERT INTO entries_fts(entries_fts) VALUES ('automerge=8');
 CREATE TABLE sync_runs (
   id INTEGER PRIMARY KEY,
   trigger TEXT NOT NULL,

@@ -23,6 +23,11 @@ const log = (line: string): void => void process.stderr.write(line + '\n');
 
 /** @returns the process exit code */
 export async function serveCommand(config: Config): Promise<number> {
+  // Listening from the start: a signal while the index loads must not kill us holding the lock.
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const { store, rules, release } = await openIndex(config, log);
   const indexer = new Indexer(store, { root: config.journal, rules, maxFileSize: config.maxFileSize });
   const flusher = new Flusher(store, config.db, () => indexer.current !== null, log);
@@ -75,11 +80,6 @@ export async function serveCommand(config: Config): Promise<number> {
   port = (server.address() as AddressInfo).port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`inkdex: serving ${config.journal} at http://${shownHost}:${port}/\n`);
-
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
 
   // The watcher runs before the startup sync begins, so no edit made during it is lost.
   await Promise.race([watcher.start(), stopped]);

@@ -371,11 +371,6 @@ export class Store {
     this.run('DELETE FROM entries_fts WHERE docid = ?', [id]);
   }
 
-  /** Merges the FTS index's segments into one. */
-  optimizeFts(): void {
-    this.db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
-  }
-
   // ---- file errors -------------------------------------------------------------------
 
   setFileError(path: string, runId: number, at: string, message: string): void {

@@ -9,11 +9,30 @@ import { runSync, type RunSummary } from './sync.js';
 
 /** @returns the process exit code */
 export async function syncCommand(config: Config): Promise<number> {
-  const { store, rules, release } = await openIndex(config, (line) => process.stderr.write(line + '\n'));
+  // SIGINT/SIGTERM: the run stops at its next turn, what it did is written, exit 0.
+  // Listening from the start: a signal while the index loads must not kill us holding the lock.
+  let signalled: string | null = null;
+  const onSignal = (signal: string): void => {
+    if (signalled) process.exit(0); // a second signal: leave at once
+    signalled = signal;
+    process.stderr.write(`\ninkdex: ${signal}: stopping the sync and writing the index\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let index: Awaited<ReturnType<typeof openIndex>>;
+  try {
+    index = await openIndex(config, (line) => process.stderr.write(line + '\n'));
+  } catch (err) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw err;
+  }
+  const { store, rules, release } = index;
   try {
     const progress = progressReporter(process.stderr);
     const { summary } = await runSync(store, { root: config.journal, rules, maxFileSize: config.maxFileSize }, { kind: 'full' }, 'cli', {
       onProgress: progress.update,
+      shouldStop: () => signalled !== null,
     });
     progress.done();
     writeIndexFileAtomic(config.db, store.snapshot());
@@ -21,12 +40,14 @@ export async function syncCommand(config: Config): Promise<number> {
     if (config.json) process.stdout.write(JSON.stringify({ ...summary, journal: config.journal, db: config.db }) + '\n');
     else process.stdout.write(describeRun(summary, config.db) + '\n');
     reportFileErrors(errors);
-    if (summary.status === 'failed') {
+    if (summary.status === 'failed' && !signalled) {
       process.stderr.write(`inkdex: sync failed: ${summary.message}\n`);
       return 1;
     }
     return 0;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     store.close();
     release();
   }

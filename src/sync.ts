@@ -68,7 +68,7 @@ export interface RunHooks {
 const CHUNK = 256;
 /** The event loop gets a turn at least this often during a run. */
 const SLICE_MS = 20;
-/** Runs touching at least this many entries get a roomier database buffer and an FTS merge. */
+/** Runs adding at least this many entries first move the database into a roomier buffer. */
 const BULK_THRESHOLD = 500;
 
 /**
@@ -175,6 +175,11 @@ class Run {
             hooks.onProgress?.({ ...progress });
             await new Promise((resolve) => setImmediate(resolve));
             sliceStart = Date.now();
+            // Asked to stop (a signal): keep what this chunk did so far, leave the rest.
+            if (hooks.shouldStop?.()) {
+              this.stopped = true;
+              break;
+            }
           }
         }
         this.store.commit();
@@ -195,9 +200,6 @@ class Run {
       }
       if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
     });
-    // Many new rows leave the FTS index in many segments; merged now, later single edits
-    // do not stall on a big merge.
-    if (this.stats.added + this.stats.updated + this.stats.moved >= BULK_THRESHOLD) this.store.optimizeFts();
     progress.processed = progress.total;
     hooks.onProgress?.({ ...progress });
     return held;

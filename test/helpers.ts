@@ -90,6 +90,16 @@ export function makeJournal(files: Record<string, string | Buffer> = {}, prefix 
   return root;
 }
 
+/** Gives a folder and everything in it to `uid`/`gid` (needs root). */
+export function chownTree(root: string, uid: number, gid: number): void {
+  fs.chownSync(root, uid, gid);
+  for (const d of fs.readdirSync(root, { withFileTypes: true })) {
+    const p = path.join(root, d.name);
+    if (d.isDirectory()) chownTree(p, uid, gid);
+    else fs.lchownSync(p, uid, gid);
+  }
+}
+
 /** Sets a file's mtime (and atime) to `ms` since the epoch. */
 export function setMtime(file: string, ms: number): void {
   const t = new Date(ms);
@@ -111,6 +121,9 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** The child is killed (SIGKILL) after this long; default 30 s. */
   timeoutMs?: number;
+  /** Run as this user/group (needs root): lets permission tests run when the suite is root. */
+  uid?: number;
+  gid?: number;
 }
 
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -131,6 +144,8 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
       cwd: opts.cwd ?? REPO_ROOT,
       env: childEnv(opts.env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -169,7 +184,7 @@ export interface StartedCli {
  * Starts the built CLI without waiting for it (for `serve`). It is stopped by
  * `cleanup.run()` if the test does not stop it itself.
  */
-export function startCli(args: string[], opts: Omit<RunOptions, 'timeoutMs'> = {}): StartedCli {
+export function startCli(args: string[], opts: Omit<RunOptions, 'timeoutMs' | 'uid' | 'gid'> = {}): StartedCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: childEnv(opts.env),
@@ -231,47 +246,65 @@ export function parseJsonLine<T = Record<string, unknown>>(stdout: string): T {
 // ---- reading the index with an independent SQLite ---------------------------------
 
 const PY_QUERY = `
-import json, sys, sqlite3, urllib.parse
+import json, sys, sqlite3
 req = json.load(sys.stdin)
-uri = 'file:' + urllib.parse.quote(req['db']) + '?mode=ro'
-con = sqlite3.connect(uri, uri=True)
-try:
-    cur = con.execute(req['sql'], req['params'])
+path = req['db'].replace('%', '%25').replace('?', '%3F').replace('#', '%23')
+con = sqlite3.connect('file:' + path + '?mode=ro', uri=True)
+def rows(sql, params):
+    cur = con.execute(sql, params)
     cols = [d[0] for d in (cur.description or [])]
-    rows = []
+    out = []
     for row in cur.fetchall():
-        out = {}
+        obj = {}
         for c, v in zip(cols, row):
-            if isinstance(v, bytes):
-                v = {'$bytes': v.hex()}
-            out[c] = v
-        rows.append(out)
-    json.dump(rows, sys.stdout, ensure_ascii=False)
+            obj[c] = {'$bytes': v.hex()} if isinstance(v, bytes) else v
+        out.append(obj)
+    return out
+try:
+    json.dump([rows(q['sql'], q['params']) for q in req['queries']], sys.stdout, ensure_ascii=False)
 finally:
     con.close()
 `;
 
+/** One statement for `queryBatch`: SQL, or SQL with its parameters. */
+export type BatchQuery = string | readonly [sql: string, params: unknown[]];
+
 /**
- * Runs one SQL statement against `dbFile` with Python's sqlite3, read-only, and returns
- * the rows as objects keyed by column name (BLOBs come back as `{$bytes: hex}`).
+ * Runs several read-only statements against `dbFile` in one Python process (one start-up
+ * instead of many), returning each one's rows under the same key.
  */
-export function query<T = Record<string, unknown>>(dbFile: string, sql: string, params: unknown[] = []): T[] {
-  const res = spawnSync('python3', ['-c', PY_QUERY], {
-    input: JSON.stringify({ db: path.resolve(dbFile), sql, params }),
+export function queryBatch<K extends string>(dbFile: string, queries: Record<K, BatchQuery>): Record<K, Array<Record<string, unknown>>> {
+  const keys = Object.keys(queries) as K[];
+  const list = keys.map((k) => {
+    const q = queries[k];
+    return typeof q === 'string' ? { sql: q, params: [] } : { sql: q[0], params: q[1] };
+  });
+  const res = spawnSync('python3', ['-I', '-S', '-c', PY_QUERY], {
+    input: JSON.stringify({ db: path.resolve(dbFile), queries: list }),
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     timeout: 30_000,
   });
   if (res.error) throw res.error;
-  if (res.status !== 0) throw new Error(`python3 sqlite3 query failed (${res.status}): ${res.stderr.trim()}\nSQL: ${sql}`);
-  return JSON.parse(res.stdout) as T[];
+  if (res.status !== 0) throw new Error(`python3 sqlite3 query failed (${res.status}): ${res.stderr.trim()}\nSQL: ${list.map((q) => q.sql).join('\n')}`);
+  const results = JSON.parse(res.stdout) as Array<Array<Record<string, unknown>>>;
+  return Object.fromEntries(keys.map((k, i) => [k, results[i]!])) as Record<K, Array<Record<string, unknown>>>;
+}
+
+/**
+ * Runs one SQL statement against `dbFile` with Python's sqlite3, read-only (a reader
+ * independent of sql.js), and returns the rows as objects keyed by column name (BLOBs
+ * come back as `{$bytes: hex}`).
+ */
+export function query<T = Record<string, unknown>>(dbFile: string, sql: string, params: unknown[] = []): T[] {
+  return queryBatch(dbFile, { q: [sql, params] }).q as T[];
 }
 
 /** Runs SQL that writes (several statements allowed) on `dbFile` with Python's sqlite3. */
 export function execSql(dbFile: string, sql: string): void {
   const res = spawnSync(
     'python3',
-    ['-c', 'import json,sys,sqlite3\nreq=json.load(sys.stdin)\ncon=sqlite3.connect(req["db"])\ncon.executescript(req["sql"])\ncon.commit()\ncon.close()'],
+    ['-I', '-S', '-c', 'import json,sys,sqlite3\nreq=json.load(sys.stdin)\ncon=sqlite3.connect(req["db"])\ncon.executescript(req["sql"])\ncon.commit()\ncon.close()'],
     { input: JSON.stringify({ db: path.resolve(dbFile), sql }), encoding: 'utf8', timeout: 30_000 },
   );
   if (res.error) throw res.error;

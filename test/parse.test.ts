@@ -140,6 +140,17 @@ describe('tags', () => {
     { name: 'not in single-backtick inline code', text: 'a `#one` b\n', tags: [] },
     { name: 'not in double-backtick inline code', text: 'a ``#two ` x`` b\n', tags: [] },
     { name: 'after inline code closes', text: '`code` #after\n', tags: ['after'] },
+    { name: 'not right after inline code', text: '`code`#no\n', tags: [] },
+    { name: 'not right after a wikilink', text: '[[note]]#no\n', tags: [] },
+    { name: 'not right after a markdown link', text: '[a](b.md)#no\n', tags: [] },
+    { name: 'a tag right before a link ends at the bracket', text: '#tag[[x]]\n', tags: ['tag'] },
+    { name: 'inline ```code``` at line start is not a fence', text: '```npm i``` is it\n\n#after\n', tags: ['after'] },
+    {
+      name: 'not in a fence inside a list item',
+      text: '- item\n    ```\n    #include <stdio.h>\n    ```\n- next #real\n',
+      tags: ['real'],
+    },
+    { name: 'not in a numbered list item fence', text: '1. step\n   ```sh\n   # comment #x\n   ```\n', tags: [] },
     // headings
     { name: '# heading mark is not a tag', text: '# Heading\n', tags: [] },
     { name: '## heading mark is not a tag', text: '## Heading\n', tags: [] },
@@ -228,6 +239,15 @@ describe('tasks', () => {
     { name: 'not in a ``` fence', text: '```\n- [ ] code\n```\n- [ ] real\n', tasks: [{ line: 4, text: 'real', done: false }] },
     { name: 'not in a ~~~ fence', text: '~~~\n- [x] code\n~~~\n', tasks: [] },
     { name: 'not in indented code', text: 'para\n\n    - [ ] code\n', tasks: [] },
+    {
+      name: 'not in a fence inside a list item',
+      text: '- [ ] outer\n    ```\n    - [ ] in code\n    ```\n- [x] after\n',
+      tasks: [
+        { line: 1, text: 'outer', done: false },
+        { line: 5, text: 'after', done: true },
+      ],
+    },
+    { name: 'after an inline ```code``` line', text: '```x``` y\n- [ ] real\n', tasks: [{ line: 2, text: 'real', done: false }] },
     { name: 'not without a space after the bullet', text: '-[ ] nope\n', tasks: [] },
     { name: 'not with another box letter', text: '- [y] nope\n', tasks: [] },
   ];
@@ -422,5 +442,26 @@ describe('a whole entry', () => {
       error: null,
     });
     expect(r.body.startsWith('# Not the title\n')).toBe(true);
+  });
+});
+
+describe('YAML that js-yaml 3 would let through', () => {
+  it('refuses a tab used as indentation, in a block scalar or before a key', () => {
+    const inBlock = parseEntry('a.md', '---\ntitle: T\nsummary: >\n  one\n\t\n  two\n---\nbody\n');
+    expect(inBlock.error).toMatch(/line 5: a tab is used for indentation/);
+    expect(inBlock.frontmatter).toEqual({});
+    expect(parseEntry('b.md', '---\ntitle: T\n\tdate: 2024-01-01\n---\nbody\n').error).toMatch(/line 3: a tab/);
+  });
+
+  it('accepts tabs after a value and inside block scalar content', () => {
+    const r = parseEntry('c.md', '---\ndate: 2024-01-05\t  \nnote: |\n  a\tb\n  \tindented with a tab after spaces\n---\nbody\n');
+    expect(r.error).toBeNull();
+    expect(r.date).toBe('2024-01-05');
+  });
+
+  it('refuses a mapping used as a key (a JSON object cannot hold it)', () => {
+    const r = parseEntry('d.md', '---\ntitle: T\nsummary: {{config.description}}\n---\nbody\n');
+    expect(r.error).toMatch(/line 3: a mapping or list is used as a key/);
+    expect(r.title).toBe('d');
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * SPEC §1, the command line and its environment fallbacks, through `parseCommandLine`.
+ * (Exit codes and messages of the real binary: sync-cli.test.ts.)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseBytes, parseCommandLine, parseDuration, StartError, UsageError, type Config } from '../src/config.js';
+import { cleanup, tmpDir } from './helpers.js';
+
+afterEach(async () => {
+  await cleanup.run();
+});
+
+function config(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Config {
+  const parsed = parseCommandLine(argv, env, cwd);
+  if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+  return parsed.config;
+}
+
+describe('parseCommandLine', () => {
+  it('fills in the defaults', () => {
+    const dir = tmpDir();
+    const c = config(['sync', dir]);
+    expect(c).toMatchObject({
+      command: 'sync',
+      journal: fs.realpathSync(dir),
+      db: path.join(fs.realpathSync(dir), '.inkdex', 'index.sqlite'),
+      host: '127.0.0.1',
+      port: 4317,
+      token: null,
+      reconcileEveryMs: 600_000,
+      ignore: [],
+      maxFileSize: 5 * 1024 * 1024,
+      json: false,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('uses the current folder when JOURNAL_DIR is left out, and resolves --db against it', () => {
+    const dir = tmpDir();
+    const c = config(['serve', '--db', 'x/index.sqlite'], {}, dir);
+    expect(c.journal).toBe(fs.realpathSync(dir));
+    expect(c.db).toBe(path.join(dir, 'x', 'index.sqlite'));
+  });
+
+  it('reads the environment fallbacks, and options win over them', () => {
+    const dir = tmpDir();
+    const env = { INKDEX_DB: '/tmp/env.sqlite', INKDEX_HOST: 'localhost', INKDEX_PORT: '0', INKDEX_TOKEN: 'sekrit' };
+    expect(config(['serve', dir], env)).toMatchObject({ db: '/tmp/env.sqlite', host: 'localhost', port: 0, token: 'sekrit' });
+    expect(config(['serve', dir, '--db', '/tmp/opt.sqlite', '--host', '127.0.0.2', '--port', '9000', '--token', 't2'], env)).toMatchObject({
+      db: '/tmp/opt.sqlite',
+      host: '127.0.0.2',
+      port: 9000,
+      token: 't2',
+    });
+  });
+
+  it('reads every option', () => {
+    const dir = tmpDir();
+    const c = config(['sync', dir, '--ignore', 'a/**', '--ignore', '*.tmp.md', '--max-file-size', '1M', '--reconcile-every', '30s', '--json']);
+    expect(c).toMatchObject({ ignore: ['a/**', '*.tmp.md'], maxFileSize: 1024 * 1024, reconcileEveryMs: 30_000, json: true });
+  });
+
+  it('answers --help and --version', () => {
+    expect(parseCommandLine(['--help'], {}, '/')).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['-h'], {}, '/')).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['--version'], {}, '/')).toEqual({ kind: 'version' });
+    expect(parseCommandLine(['-v'], {}, '/')).toEqual({ kind: 'version' });
+  });
+
+  it.each([
+    [[]],
+    [['frob']],
+    [['sync', '.', 'extra']],
+    [['sync', '--bogus']],
+    [['sync', '--port', 'abc']],
+    [['sync', '--port', '65536']],
+    [['sync', '--port', '-1']],
+    [['sync', '--port']],
+    [['sync', '--reconcile-every', 'soon']],
+    [['sync', '--max-file-size', '0']],
+    [['sync', '--max-file-size', 'big']],
+    [['sync', '--ignore', '']],
+    [['sync', '--db', '']],
+    [['serve', '--json']],
+    [['serve', '--host', '0.0.0.0']],
+    [['serve', '--host', '192.168.1.5', '--port', '0']],
+  ])('%j is bad usage', (argv) => {
+    let error: unknown;
+    try {
+      parseCommandLine(argv, {}, process.cwd());
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('rejects a bad INKDEX_PORT as bad usage', () => {
+    expect(() => parseCommandLine(['sync'], { INKDEX_PORT: 'http' }, process.cwd())).toThrow(UsageError);
+  });
+
+  it('allows a non-loopback host with a token', () => {
+    expect(config(['serve', tmpDir(), '--host', '0.0.0.0', '--token', 't']).host).toBe('0.0.0.0');
+    expect(config(['serve', tmpDir(), '--host', '0.0.0.0'], { INKDEX_TOKEN: 't' }).token).toBe('t');
+  });
+
+  it.each(['localhost', '127.0.0.1', '::1', '[::1]'])('serves on loopback %s without a token', (host) => {
+    expect(config(['serve', tmpDir(), '--host', host]).host).toBe(host);
+  });
+
+  it('a missing journal folder is a start error naming it', () => {
+    const missing = path.join(tmpDir(), 'nope');
+    expect(() => parseCommandLine(['sync', missing], {}, '/')).toThrow(StartError);
+    expect(() => parseCommandLine(['sync', missing], {}, '/')).toThrow(missing);
+  });
+
+  it('a journal that is a file is a start error', () => {
+    const file = path.join(tmpDir(), 'file.md');
+    fs.writeFileSync(file, 'x');
+    expect(() => parseCommandLine(['sync', file], {}, '/')).toThrow(StartError);
+  });
+
+  it('resolves a symlinked journal to its real path', () => {
+    const real = tmpDir();
+    const link = path.join(tmpDir(), 'link');
+    fs.symlinkSync(real, link);
+    expect(config(['sync', link]).journal).toBe(fs.realpathSync(real));
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['0', 0],
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['1h', 3_600_000],
+    ['500ms', 500],
+    ['45', 45_000],
+    ['1.5h', 5_400_000],
+  ])('%s → %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+  it.each(['', 'soon', '-1s', '10 minutes', '1d'])('%j is refused', (text) => {
+    expect(() => parseDuration(text)).toThrow(UsageError);
+  });
+});
+
+describe('parseBytes', () => {
+  it.each([
+    ['1', 1],
+    ['5242880', 5_242_880],
+    ['512K', 512 * 1024],
+    ['5M', 5 * 1024 ** 2],
+    ['1G', 1024 ** 3],
+    ['2k', 2048],
+    ['3MiB', 3 * 1024 ** 2],
+  ])('%s → %d', (text, bytes) => {
+    expect(parseBytes(text)).toBe(bytes);
+  });
+  it.each(['0', '', '-5', '1.5M', 'lots', '5T'])('%j is refused', (text) => {
+    expect(() => parseBytes(text)).toThrow(UsageError);
+  });
+});

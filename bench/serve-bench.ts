@@ -45,6 +45,8 @@ export interface ServeBenchResult {
   peakRssKiB: number | null;
   stopMs: number | null;
   startupStatusMs: number[];
+  /** /api/status latencies while the watcher was still being set up (state 'starting'). */
+  setupStatusMs: number[];
   startupIdleMs: number | null;
   /** Whether /api/status ever answered while the startup sync was running. */
   startupSawSync: boolean;
@@ -197,9 +199,12 @@ async function startupSession(o: ServeBenchOptions, r: ServeBenchResult): Promis
       try {
         const res = await getJson(`${serve.url}api/status`, REQUEST_TIMEOUT_MS);
         body = res.body;
-        if (field(body, 'state') !== 'idle') {
+        const state = field(body, 'state');
+        if (state !== 'idle') {
           r.startupSawSync = true;
-          r.startupStatusMs.push(res.ms);
+          // 'starting' is the watcher being set up (chokidar's initial walk), before the
+          // startup sync begins: reported on its own row.
+          (state === 'starting' ? r.setupStatusMs : r.startupStatusMs).push(res.ms);
           continue;
         }
       } catch {
@@ -224,7 +229,7 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRes
   const r: ServeBenchResult = {
     editApiMs: [], editFileMs: [], apiTimeouts: 0, fileTimeouts: 0, fileProbe: 'not run',
     burstMs: null, burstWriteMs: null, burstRuns: null, steadyRssKiB: null, peakRssKiB: null, stopMs: null,
-    startupStatusMs: [], startupIdleMs: null, startupSawSync: false, errors: [],
+    startupStatusMs: [], setupStatusMs: [], startupIdleMs: null, startupSawSync: false, errors: [],
   };
   try {
     await liveSession(o, r);

@@ -15,6 +15,8 @@ export const MOVE_WINDOW_MS = 2000;
 const BATCH_QUIET_MS = 20;
 /** …or once the oldest queued event has waited this long (a steady stream of events). */
 const BATCH_MAX_WAIT_MS = 250;
+/** A batch (or queue) of at least this many paths means a burst is under way. */
+const BURST_PATHS = 16;
 /** Upper bound for the reconcile backoff after failed runs. */
 const MAX_BACKOFF_MS = 60 * 60_000;
 
@@ -39,6 +41,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private oldestQueuedAt: number | null = null;
   private newestQueuedAt = 0;
   private lastBatchAt = 0;
+  private lastBatchSize = 0;
   /** Vanished paths (NFC) kept indexed until MOVE_WINDOW_MS after they vanished. */
   private readonly held = new Map<string, number>();
   private pendingFull: RunRef | null = null;
@@ -73,13 +76,14 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   /**
    * How long to wait before the queued paths make a batch. A lone edit goes once events
-   * are quiet for a moment; in a burst (the last batch began moments ago) events come in
-   * clumps, so batches wait for the ceiling instead: a 1,000-file burst is a few runs.
+   * are quiet for a moment; in a burst (many paths queued, or a big batch moments ago)
+   * events come in clumps, so batches wait for the ceiling instead: a 1,000-file burst
+   * is a few runs.
    */
   private batchWaitMs(now: number): number {
     if (this.oldestQueuedAt === null) return 0;
     const ceiling = this.oldestQueuedAt + BATCH_MAX_WAIT_MS;
-    const inBurst = now - this.lastBatchAt < BATCH_MAX_WAIT_MS;
+    const inBurst = this.queued.size >= BURST_PATHS || (now - this.lastBatchAt < BATCH_MAX_WAIT_MS && this.lastBatchSize >= BURST_PATHS);
     return Math.max(0, (inBurst ? ceiling : Math.min(this.newestQueuedAt + BATCH_QUIET_MS, ceiling)) - now);
   }
 
@@ -192,6 +196,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       this.queued.clear();
       this.oldestQueuedAt = null;
       this.lastBatchAt = now;
+      this.lastBatchSize = paths.size;
       const held = await this.execute({ kind: 'incremental', paths, removable: new Set(due) }, 'watch', null);
       for (const p of held) if (!this.held.has(p)) this.held.set(p, now);
     }

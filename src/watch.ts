@@ -26,7 +26,7 @@ export interface WatchHandlers {
   onMissed(reason: string): void;
 }
 
-const COUNT_CACHE_MS = 2000;
+const COUNT_CACHE_MS = 5000;
 
 export class JournalWatcher {
   private watcher: FSWatcher | null = null;
@@ -66,8 +66,9 @@ export class JournalWatcher {
 
   status(): WatcherStatus {
     const now = Date.now();
-    // Counting walks chokidar's whole tree: cache it, but never across the initial scan.
-    if (this.watcher && (this.state === 'starting' || now - this.counts.at > COUNT_CACHE_MS || this.counts.at < this.readyAt)) {
+    // Counting walks chokidar's whole tree (~50 ms at 10k files): not while it is still
+    // being built, then at most every few seconds, and afresh once it is complete.
+    if (this.watcher && this.state !== 'starting' && (now - this.counts.at > COUNT_CACHE_MS || this.counts.at < this.readyAt)) {
       let files = 0;
       let dirs = 0;
       for (const [dir, names] of Object.entries(this.watcher.getWatched())) {

@@ -60,9 +60,11 @@ export class FileReader {
           this.buffer.copy(bigger, 0, 0, length);
           this.buffer = bigger;
         }
-        const n = fs.readSync(fd, this.buffer, length, this.buffer.length - length, null);
-        if (n === 0) return length;
+        const wanted = this.buffer.length - length;
+        const n = fs.readSync(fd, this.buffer, length, wanted, null);
         length += n;
+        // A short read of a regular file is its end: no second call just to see EOF.
+        if (n < wanted) return length;
       }
     } finally {
       fs.closeSync(fd);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diffListings, isUnder, type Diff } from './diff.js';
-import { entryRecord, FileReader, type FileRead } from './entry-file.js';
+import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
 import { describeFsError, errorCode, scanFolder, statFile, type DiskFile } from './scan.js';
 import type { EventKind, IndexedFile, RunKind, RunStats, Store, Trigger } from './store.js';
@@ -161,7 +161,39 @@ class Run {
 
     if (diff.fresh.length >= BULK_THRESHOLD) this.store.reserveCapacity(diff.fresh.reduce((sum, f) => sum + f.size, 0));
     const movePool = new MovePool(vanished, scope.kind === 'incremental' ? (p) => this.goneNow(p, disk) : null, this.store);
-    const reader = new FileReader(this.opts.root, this.opts.maxFileSize);
+    const files = preparer(
+      work.map((w) => ({ disk: w.disk, knownHash: w.indexed?.contentHash ?? null })),
+      this.opts.root,
+      this.opts.maxFileSize,
+    );
+    try {
+      await this.writeAll(work, files, movePool, progress, hooks);
+    } finally {
+      files.close();
+    }
+    const held: string[] = [];
+    if (this.stopped) return held;
+    const removable = scope.kind === 'full' ? null : scope.removable;
+    this.store.transaction(() => {
+      for (const gone of movePool.unclaimed()) {
+        if (removable && !removable.has(gone.path)) held.push(gone.path);
+        else this.remove(gone);
+      }
+      if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
+    });
+    progress.processed = progress.total;
+    hooks.onProgress?.({ ...progress });
+    return held;
+  }
+
+  /** Writes every prepared file, a chunk per transaction, yielding every SLICE_MS. */
+  private async writeAll(
+    work: Array<{ disk: DiskFile; indexed: IndexedFile | null }>,
+    files: Preparer,
+    movePool: MovePool,
+    progress: RunProgress,
+    hooks: RunHooks,
+  ): Promise<void> {
     let sliceStart = Date.now();
     for (let i = 0; i < work.length && !this.stopped; i += CHUNK) {
       // One transaction per chunk; within it the event loop gets a turn every SLICE_MS so
@@ -169,7 +201,7 @@ class Run {
       this.store.begin();
       try {
         for (const w of work.slice(i, i + CHUNK)) {
-          this.apply(w.disk, w.indexed, reader.read(w.disk), movePool);
+          this.apply(w.disk, w.indexed, await files.next(), movePool);
           progress.processed++;
           if (Date.now() - sliceStart >= SLICE_MS) {
             hooks.onProgress?.({ ...progress });
@@ -190,19 +222,6 @@ class Run {
       hooks.onProgress?.({ ...progress });
       if (hooks.shouldStop?.()) this.stopped = true;
     }
-    const held: string[] = [];
-    if (this.stopped) return held;
-    const removable = scope.kind === 'full' ? null : scope.removable;
-    this.store.transaction(() => {
-      for (const gone of movePool.unclaimed()) {
-        if (removable && !removable.has(gone.path)) held.push(gone.path);
-        else this.remove(gone);
-      }
-      if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
-    });
-    progress.processed = progress.total;
-    hooks.onProgress?.({ ...progress });
-    return held;
   }
 
   private async planFull(): Promise<{ diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
@@ -254,22 +273,22 @@ class Run {
     return this.diskState(rel, listed) === 'gone';
   }
 
-  private apply(disk: DiskFile, indexed: IndexedFile | null, read: FileRead, moves: MovePool): void {
+  private apply(disk: DiskFile, indexed: IndexedFile | null, prepared: PreparedFile, moves: MovePool): void {
+    const { read, record } = prepared;
     const at = nowIso();
     if (!read.ok) {
       if (read.gone) return; // deleted between the listing and the read: the next batch sees it
       this.setError(disk.path, at, read.message);
       return;
     }
-    if (indexed && read.hash === indexed.contentHash) {
+    if (!record) {
       // Same bytes (a touch, or a racy stat that turned out fine): no event.
-      this.store.refreshStat(indexed.id, disk.size, disk.mtimeMs, read.checkedMs);
+      this.store.refreshStat(indexed!.id, disk.size, disk.mtimeMs, read.checkedMs);
       if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.id, at);
       this.stats.unchanged++;
       this.changed = true;
       return;
     }
-    const record = entryRecord(disk, read);
     if (record.error) this.setError(disk.path, at, record.error);
     else this.clearError(disk.path);
     this.changed = true;

@@ -7,13 +7,24 @@
  * - YAML timestamps stay strings, so dates are never shifted by a time zone and
  *   impossible dates (2024-02-30) are not silently rolled over by `Date`.
  */
-import matter from 'gray-matter';
-import yaml from 'js-yaml';
-// js-yaml 3 exposes the `<<` merge type only by path; keeping it means anchors merge as usual.
-import mergeType from 'js-yaml/lib/js-yaml/type/merge.js';
+import { createRequire } from 'node:module';
+import type matterType from 'gray-matter';
+import type yamlType from 'js-yaml';
 
-/** YAML 1.2 core types plus merge keys — but no timestamps (they stay strings). */
-const SCHEMA = new yaml.Schema({ include: [yaml.CORE_SCHEMA], implicit: [mergeType] });
+// Loaded on first use (~25 ms): a sync run that finds nothing changed never needs them.
+const require = createRequire(import.meta.url);
+let libs: { matter: typeof matterType; yaml: typeof yamlType; schema: yamlType.Schema } | undefined;
+function yamlLibs(): NonNullable<typeof libs> {
+  if (!libs) {
+    const yaml = require('js-yaml') as typeof yamlType;
+    // js-yaml 3 exposes the `<<` merge type only by path; keeping it means anchors merge as usual.
+    const mergeType = require('js-yaml/lib/js-yaml/type/merge.js') as yamlType.Type;
+    // YAML 1.2 core types plus merge keys — but no timestamps (they stay strings).
+    const schema = new yaml.Schema({ include: [yaml.CORE_SCHEMA], implicit: [mergeType] });
+    libs = { matter: require('gray-matter') as typeof matterType, yaml, schema };
+  }
+  return libs;
+}
 
 /** A YAML problem js-yaml lets through; `line` is the file's 1-based line. */
 class StricterYamlError extends Error {
@@ -31,7 +42,8 @@ function parseYaml(text: string): object {
   const lines = text.split('\n');
   const tabbed = tabIndentedLine(lines);
   if (tabbed !== null) throw new StricterYamlError('a tab is used for indentation (YAML allows only spaces)', tabbed + 1);
-  const data = yaml.load(text, { schema: SCHEMA }) as object;
+  const { yaml, schema } = yamlLibs();
+  const data = yaml.load(text, { schema }) as object;
   // js-yaml turns a mapping used as a key (`summary: {{template}}`) into "[object Object]".
   if (hasCollectionKey(data)) {
     const at = lines.findIndex((l) => /[{[]\s*[{[]|^\s*\?\s/.test(l));
@@ -119,7 +131,7 @@ export function readFrontmatter(text: string): Frontmatter {
     const close = text.indexOf('\n---', opening[0].length - 1);
     const closeLineEnd = text.indexOf('\n', close + 4);
     const head = closeLineEnd === -1 ? text : text.slice(0, closeLineEnd + 1);
-    const file = matter(head, MATTER_OPTIONS);
+    const file = yamlLibs().matter(head, MATTER_OPTIONS);
     const bodyStart = head.length - file.content.length;
     const data: unknown = file.data;
     if (data === null || data === undefined) return { data: {}, bodyStart, error: null };
@@ -144,7 +156,7 @@ function bodyAfterClosingFence(text: string, from: number): number {
 /** @param lastYamlLine the file line of the block's last line ("end of stream" errors point past it) */
 function describe(err: unknown, lastYamlLine: number): string {
   if (err instanceof StricterYamlError) return `invalid YAML frontmatter at line ${err.line}: ${err.message}`;
-  if (err instanceof yaml.YAMLException) {
+  if (libs && err instanceof libs.yaml.YAMLException) {
     // The YAML text handed to the engine starts right after `---`, on the rest of line 1,
     // so js-yaml's 0-based line is the file's 1-based line.
     const mark = (err as { mark?: { line: number; column: number } }).mark;

@@ -12,6 +12,8 @@ export interface IgnoreRules {
   ignoresDir(rel: string): boolean;
   /** True when a file (relative POSIX path) is an indexable markdown file. */
   indexes(rel: string): boolean;
+  /** `indexes(dir/name)` for a file in a folder already known not to be ignored (a walk). */
+  indexesIn(dir: string, name: string): boolean;
 }
 
 /**
@@ -24,6 +26,7 @@ export function ignoreRules(globs: readonly string[], indexRel: string | null = 
   const matchers = globs.map(globMatcher);
   const ignoredByGlob = (rel: string): boolean => matchers.some((m) => m(rel));
   const ignoredName = (name: string): boolean => name.startsWith('.') || name === 'node_modules';
+  const indexableName = (name: string): boolean => MARKDOWN.test(name) && !SCRATCH.test(name) && !name.startsWith('.');
 
   return {
     ignoresDir(rel) {
@@ -35,11 +38,16 @@ export function ignoreRules(globs: readonly string[], indexRel: string | null = 
       if (rel === indexRel) return false;
       const parts = rel.split('/');
       const name = parts[parts.length - 1]!;
-      if (!MARKDOWN.test(name) || SCRATCH.test(name)) return false;
+      if (!indexableName(name)) return false;
       if (parts.some(ignoredName)) return false;
       // A glob may name the file or any folder above it.
-      for (let i = 1; i <= parts.length; i++) if (ignoredByGlob(parts.slice(0, i).join('/'))) return false;
+      if (matchers.length > 0) for (let i = 1; i <= parts.length; i++) if (ignoredByGlob(parts.slice(0, i).join('/'))) return false;
       return true;
+    },
+    indexesIn(dir, name) {
+      if (!indexableName(name)) return false;
+      const rel = dir === '' ? name : `${dir}/${name}`;
+      return rel !== indexRel && (matchers.length === 0 || !ignoredByGlob(rel));
     },
   };
 }

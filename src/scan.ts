@@ -48,12 +48,13 @@ export async function scanFolder(root: string, rules: IgnoreRules, under = ''): 
       continue;
     }
     result.dirs++;
+    const dirNfc = nfc(dir);
     for (const d of names) {
       const rel = dir === '' ? d.name : `${dir}/${d.name}`;
       if (d.isDirectory()) {
-        if (!rules.ignoresDir(rel.normalize('NFC'))) stack.push(rel);
-      } else if (d.isFile()) {
-        const file = statFile(root, rel, rules);
+        if (!rules.ignoresDir(nfc(rel))) stack.push(rel);
+      } else if (d.isFile() && rules.indexesIn(dirNfc, nfc(d.name))) {
+        const file = statPath(root, rel, nfc(rel));
         if (file) result.files.set(file.path, file);
       }
     }
@@ -63,15 +64,25 @@ export async function scanFolder(root: string, rules: IgnoreRules, under = ''): 
 
 /** Stats one file; null unless it is an indexable regular file (symlinks never are). */
 export function statFile(root: string, diskPath: string, rules: IgnoreRules): DiskFile | null {
-  const rel = diskPath.normalize('NFC');
-  if (!rules.indexes(rel)) return null;
+  const rel = nfc(diskPath);
+  return rules.indexes(rel) ? statPath(root, diskPath, rel) : null;
+}
+
+function statPath(root: string, diskPath: string, rel: string): DiskFile | null {
   try {
-    const st = fs.lstatSync(path.join(root, diskPath));
-    if (!st.isFile()) return null;
+    const st = fs.lstatSync(`${root}/${diskPath}`, { throwIfNoEntry: false });
+    if (!st?.isFile()) return null;
     return { path: rel, diskPath, size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
   } catch {
-    return null;
+    return null; // vanished or unreadable between the listing and the stat
   }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Unicode NFC, skipping the (slow) normalisation for plain ASCII. */
+export function nfc(s: string): string {
+  return ASCII.test(s) ? s : s.normalize('NFC');
 }
 
 export function errorCode(err: unknown): string | undefined {

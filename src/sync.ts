@@ -8,7 +8,7 @@ import path from 'node:path';
 import { diffListings, isUnder, type Diff } from './diff.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
-import { describeFsError, errorCode, scanFolder, statFile, type DiskFile } from './scan.js';
+import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
 import type { EventKind, IndexedFile, RunKind, RunStats, Store, Trigger } from './store.js';
 
 export interface SyncOptions {
@@ -20,7 +20,11 @@ export interface SyncOptions {
 
 /** What a run looks at. */
 export type Scope =
-  | { kind: 'full' }
+  | {
+      kind: 'full';
+      /** A listing made just before (the CLI scans before loading the index, which is faster). */
+      scan?: ScanResult;
+    }
   | {
       kind: 'incremental';
       /** Paths (relative, as spelled on disk) the watcher reported. */
@@ -145,7 +149,7 @@ class Run {
 
   async execute(scope: Scope, progress: RunProgress, hooks: RunHooks): Promise<string[]> {
     if (!isFolder(this.opts.root)) throw new Error(`journal folder ${this.opts.root} is missing or not a folder`);
-    const plan = scope.kind === 'full' ? await this.planFull() : this.planIncremental(scope.paths);
+    const plan = scope.kind === 'full' ? await this.planFull(scope.scan) : this.planIncremental(scope.paths);
     const { diff, disk, failedDirs } = plan;
     this.stats.scanned = disk.size;
     this.stats.unchanged = diff.unchanged;
@@ -224,8 +228,8 @@ class Run {
     }
   }
 
-  private async planFull(): Promise<{ diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
-    const scan = await scanFolder(this.opts.root, this.opts.rules);
+  private async planFull(listing?: ScanResult): Promise<{ diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
+    const scan = listing ?? (await scanFolder(this.opts.root, this.opts.rules));
     const failed = [...scan.failedDirs.keys()];
     const diff = diffListings(scan.files, this.store.listIndexed(), (p) => isUnder(p, failed));
     return { diff, disk: scan.files, failedDirs: scan.failedDirs };

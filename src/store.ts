@@ -9,7 +9,8 @@ import { isRacy } from './diff.js';
 
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 let sqlModule: Promise<SqlJs> | undefined;
-function loadSql(): Promise<SqlJs> {
+/** Loads sql.js (its wasm compiles off the main thread): call early to overlap other work. */
+export function loadSql(): Promise<SqlJs> {
   sqlModule ??= initSqlJs();
   return sqlModule;
 }

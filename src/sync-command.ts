@@ -4,6 +4,7 @@
 import { type Config, indexPathInJournal } from './config.js';
 import { ignoreRules } from './ignore.js';
 import { scanFolder, type ScanResult } from './scan.js';
+import { loadSql } from './store.js';
 import { openIndex } from './open-index.js';
 import { writeIndexFileAtomic } from './persist.js';
 import { progressReporter } from './progress.js';
@@ -25,7 +26,8 @@ export async function syncCommand(config: Config): Promise<number> {
   let listing: ScanResult | undefined;
   try {
     // List the folder before loading the index: the walk is ~2x slower once the index's
-    // large buffer makes the garbage collector busier.
+    // large buffer makes the garbage collector busier. sql.js compiles meanwhile.
+    void loadSql().catch(() => undefined);
     listing = await scanFolder(config.journal, ignoreRules(config.ignore, indexPathInJournal(config))).catch(() => undefined);
     index = await openIndex(config, (line) => process.stderr.write(line + '\n'));
   } catch (err) {

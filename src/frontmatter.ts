@@ -44,6 +44,11 @@ function parseYaml(text: string): object {
   if (tabbed !== null) throw new StricterYamlError('a tab is used for indentation (YAML allows only spaces)', tabbed + 1);
   const { yaml, schema } = yamlLibs();
   const data = yaml.load(text, { schema }) as object;
+  // Aliases share nodes, so a small file can stand for an exponentially large value
+  // ("billion laughs"): stored as JSON it would be expanded. Refuse beyond a sane size.
+  if (expandedSize(data, MAX_FRONTMATTER_NODES) > MAX_FRONTMATTER_NODES) {
+    throw new StricterYamlError(`the frontmatter expands to more than ${MAX_FRONTMATTER_NODES} values (aliases?)`, 1);
+  }
   // js-yaml turns a mapping used as a key (`summary: {{template}}`) into "[object Object]".
   if (hasCollectionKey(data)) {
     const at = lines.findIndex((l) => /[{[]\s*[{[]|^\s*\?\s/.test(l));
@@ -82,6 +87,20 @@ function tabIndentedLine(lines: string[]): number | null {
     if (/(?:^|[:-][ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$/.test(content)) block = { parent: spaces, indent: -1 };
   }
   return null;
+}
+
+const MAX_FRONTMATTER_NODES = 100_000;
+
+/** Values in `value` as JSON would write them (aliases counted each time), stopping past `limit`. */
+function expandedSize(value: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && count <= limit) {
+    const v = stack.pop();
+    count++;
+    if (v !== null && typeof v === 'object') stack.push(...(Array.isArray(v) ? v : Object.values(v)));
+  }
+  return count;
 }
 
 function hasCollectionKey(value: unknown): boolean {

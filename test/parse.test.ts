@@ -465,3 +465,16 @@ describe('YAML that js-yaml 3 would let through', () => {
     expect(r.title).toBe('d');
   });
 });
+
+describe('hostile frontmatter', () => {
+  it('refuses an alias bomb instead of expanding it', () => {
+    const lines = ['---', 'a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${new Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const started = Date.now();
+    const r = parseEntry('bomb.md', `${lines.join('\n')}\n---\nstill indexed\n`);
+    expect(r.error).toMatch(/expands to more than/);
+    expect(r.frontmatter).toEqual({});
+    expect(r.body).toBe('still indexed\n');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

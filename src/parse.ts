@@ -61,7 +61,7 @@ function countNewlines(text: string, end: number): number {
 const WHITESPACE_RUN = /\s+/g;
 
 /** Whitespace-separated words: whitespace runs + 1, less the leading/trailing ones (no allocation). */
-export function countWords(body: string): number {
+function countWords(body: string): number {
   if (body === '') return 0;
   let runs = 0;
   WHITESPACE_RUN.lastIndex = 0;
@@ -94,7 +94,7 @@ function dateOf(data: Record<string, unknown>, path: string): string | null {
 }
 
 /** `YYYY-MM-DD` if the numbers form a real calendar date, else null. */
-export function calendarDate(y: number, m: number, d: number): string | null {
+function calendarDate(y: number, m: number, d: number): string | null {
   if (m < 1 || m > 12 || d < 1 || d > 31) return null;
   const t = new Date(Date.UTC(2000, m - 1, d));
   t.setUTCFullYear(y, m - 1, d); // Date.UTC maps years 0–99 to 1900–1999
@@ -139,7 +139,7 @@ function frontmatterTags(data: Record<string, unknown>): string[] {
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** Normalises tags and adds the parents of nested tags (`a/b/c` → `a/b`, `a`). */
-export function expandTags(raw: Iterable<string>): string[] {
+function expandTags(raw: Iterable<string>): string[] {
   const set = new Set<string>();
   for (const tag of raw) {
     const lower = (ASCII.test(tag) ? tag : tag.normalize('NFC')).toLowerCase();

@@ -251,10 +251,6 @@ export class Store {
     this.run('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
-  entryCount(): number {
-    return this.get<{ n: number }>('SELECT count(*) AS n FROM entries')!.n;
-  }
-
   /** Every indexed file, keyed by path. */
   listIndexed(): Map<string, IndexedFile> {
     const map = new Map<string, IndexedFile>();

@@ -82,6 +82,10 @@ const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content
 
 export class Store {
   private readonly statements = new Map<string, Statement>();
+  /** Rows to insert before the transaction commits (see writeChildren). */
+  private queued: { tags: SqlValue[][]; links: SqlValue[][]; tasks: SqlValue[][]; events: SqlValue[][] } = { tags: [], links: [], tasks: [], events: [] };
+  /** Entries with queued child rows. */
+  private readonly queuedIds = new Set<number>();
   /** Entries whose FTS row is still to be inserted (before the transaction commits). */
   private readonly ftsPending = new Set<number>();
 
@@ -234,12 +238,14 @@ export class Store {
   }
 
   commit(): void {
+    this.flushQueued();
     this.flushFts();
     this.db.exec('COMMIT');
   }
 
   rollback(): void {
     this.ftsPending.clear();
+    this.clearQueued();
     try {
       this.db.exec('ROLLBACK');
     } catch {
@@ -335,13 +341,39 @@ export class Store {
     else this.run('INSERT OR REPLACE INTO inkdex_checks(entry_id, checked_ms) VALUES (?, ?)', [id, checkedMs]);
   }
 
+  // Child rows and events are queued and inserted once per transaction, each table with one
+  // fixed statement reading a JSON array (json_each): a statement per row cost ~3x more,
+  // and multi-row VALUES lists needed a statement per row count.
   private writeChildren(id: number, e: EntryRecord): void {
-    for (const tag of e.tags) this.run('INSERT OR IGNORE INTO tags(entry_id, tag) VALUES (?, ?)', [id, tag]);
-    for (const l of e.links) this.run('INSERT INTO links(entry_id, target, kind) VALUES (?, ?, ?)', [id, l.target, l.kind]);
-    for (const t of e.tasks) this.run('INSERT INTO tasks(entry_id, line, text, done) VALUES (?, ?, ?, ?)', [id, t.line, t.text, t.done ? 1 : 0]);
+    for (const tag of e.tags) this.queued.tags.push([id, tag]);
+    for (const l of e.links) this.queued.links.push([id, l.target, l.kind]);
+    for (const t of e.tasks) this.queued.tasks.push([id, t.line, t.text, t.done ? 1 : 0]);
+    this.queuedIds.add(id);
+  }
+
+  private flushQueued(): void {
+    const q = this.queued;
+    if (q.tags.length > 0) this.run('INSERT OR IGNORE INTO tags(entry_id, tag) SELECT value->>0, value->>1 FROM json_each(?)', [JSON.stringify(q.tags)]);
+    if (q.links.length > 0) this.run('INSERT INTO links(entry_id, target, kind) SELECT value->>0, value->>1, value->>2 FROM json_each(?)', [JSON.stringify(q.links)]);
+    if (q.tasks.length > 0) {
+      this.run('INSERT INTO tasks(entry_id, line, text, done) SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)', [JSON.stringify(q.tasks)]);
+    }
+    if (q.events.length > 0) {
+      this.run(
+        'INSERT INTO entry_events(run_id, at, path, old_path, kind, content_hash) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)',
+        [JSON.stringify(q.events)],
+      );
+    }
+    this.clearQueued();
+  }
+
+  private clearQueued(): void {
+    this.queued = { tags: [], links: [], tasks: [], events: [] };
+    this.queuedIds.clear();
   }
 
   private deleteChildren(id: number): void {
+    if (this.queuedIds.has(id)) this.flushQueued();
     this.run('DELETE FROM tags WHERE entry_id = ?', [id]);
     this.run('DELETE FROM links WHERE entry_id = ?', [id]);
     this.run('DELETE FROM tasks WHERE entry_id = ?', [id]);
@@ -415,8 +447,9 @@ export class Store {
     this.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = 'interrupted: the process stopped before the run finished' WHERE status = 'running'", [at]);
   }
 
+  /** Call inside a transaction: the row is written when it commits. */
   addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void {
-    this.run('INSERT INTO entry_events(run_id, at, path, old_path, kind, content_hash) VALUES (?, ?, ?, ?, ?, ?)', [runId, at, path, oldPath, kind, contentHash]);
+    this.queued.events.push([runId, at, path, oldPath, kind, contentHash]);
   }
 
   /** Drops the oldest runs and events beyond the retention limits. */

@@ -4,9 +4,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { FileReader } from './entry-file.js';
+import { parseEntry } from './parse.js';
 import { prepareFile, type BatchRequest, type PreparedBatch } from './prepare.js';
 
 let reader: FileReader | null = null;
+
+// Load the parser's libraries now, while the main thread is still listing the folder.
+parseEntry('warm-up.md', '---\ntitle: warm-up\n---\n# warm-up #tag\n');
 
 parentPort!.on('message', (request: BatchRequest) => {
   reader ??= new FileReader(request.root, request.maxFileSize);

@@ -40,8 +40,14 @@ export interface Preparer {
 /** Below this many files a worker costs more (start-up, copying) than it saves. */
 const WORKER_THRESHOLD = 1000;
 const BATCH = 256;
+const FIRST_BATCH = 32;
 /** Batches prepared ahead of the writer: bounds the memory held in flight. */
 const LOOKAHEAD = 3;
+
+function startWorker(): Worker {
+  // A small young generation: the worker's garbage is short-lived, and memory is a target.
+  return new Worker(new URL('./prepare-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+}
 
 export function preparer(items: WorkItem[], root: string, maxFileSize: number): Preparer {
   if (items.length >= WORKER_THRESHOLD) return new WorkerPreparer(items, root, maxFileSize);
@@ -94,8 +100,7 @@ class WorkerPreparer implements Preparer {
     private readonly root: string,
     private readonly maxFileSize: number,
   ) {
-    // A small young generation: the worker's garbage is short-lived, and memory is a target.
-    this.worker = new Worker(new URL('./prepare-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    this.worker = startWorker();
     this.worker.on('message', (batch: PreparedBatch) => {
       this.pending.get(batch.id)?.resolve(batch);
       this.pending.delete(batch.id);
@@ -136,7 +141,8 @@ class WorkerPreparer implements Preparer {
   private sendNext(): boolean {
     if (this.sent >= this.items.length || this.failed) return false;
     const id = this.sent;
-    const items = this.items.slice(this.sent, this.sent + BATCH);
+    // A small first batch: the writer starts as soon as possible.
+    const items = this.items.slice(this.sent, this.sent + (this.sent === 0 ? FIRST_BATCH : BATCH));
     this.sent += items.length;
     this.batches.push(
       new Promise<PreparedBatch>((resolve, reject) => {

@@ -32,7 +32,9 @@ export function ignoreRules(globs: readonly string[], indexRel: string | null = 
     ignoresDir(rel) {
       if (rel === '') return false;
       const name = rel.slice(rel.lastIndexOf('/') + 1);
-      return ignoredName(name) || ignoredByGlob(rel);
+      // `rel/` too: `drafts/**` covers everything in drafts/, so the walk (and the
+      // watcher) need not enter it at all.
+      return ignoredName(name) || ignoredByGlob(rel) || ignoredByGlob(`${rel}/`);
     },
     indexes(rel) {
       if (rel === indexRel) return false;

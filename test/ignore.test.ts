@@ -50,7 +50,7 @@ describe('ignoreRules().indexes', () => {
 });
 
 describe('ignoreRules().ignoresDir', () => {
-  const rules = ignoreRules(['drafts/**', 'tmp']);
+  const rules = ignoreRules(['drafts/**', 'tmp', 'notes/*.md']);
   const cases: Array<[dir: string, ignored: boolean]> = [
     ['', false],
     ['notes', false],
@@ -58,7 +58,8 @@ describe('ignoreRules().ignoresDir', () => {
     ['notes/.obsidian', true],
     ['node_modules', true],
     ['a/node_modules', true],
-    ['drafts', false], // `drafts/**` names what is inside; its files are still refused by indexes()
+    ['drafts', true], // `drafts/**` covers everything inside: the folder is not even walked
+    ['notes/sub', false], // `notes/*.md` covers only some files of notes/
     ['drafts/deep', true],
     ['tmp', true],
     ['a/tmp', true],

@@ -5,10 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { allocDatabaseBuffer, type DatabaseFile } from './store.js';
+import { allocDatabaseBuffer, type DatabaseFile } from './database.js';
 
 /**
- * Reads the index file into a buffer with room to grow (see Store.reserveCapacity), or
+ * Reads the index file into a buffer with room to grow (see database.ts), or
  * null when there is none.
  */
 export function readIndexFile(file: string): DatabaseFile | null {

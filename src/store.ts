@@ -1,19 +1,13 @@
 /**
- * The index database: opening (or rebuilding) it, and every write the sync engine makes.
- * sql.js keeps the whole database in memory; `persist.ts` writes it to disk.
+ * The index: opening (or rebuilding) it, and every write the sync engine makes. The
+ * database mechanics (sql.js in a Node buffer, statements, transactions) are database.ts's;
+ * persist.ts writes the file.
  */
-import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
+import { loadSql, readVersion, SqlDatabase, type DatabaseFile, type SqlJs } from './database.js';
 import { KEEP_EVENTS, KEEP_RUNS, PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import type { Link, Task } from './parse.js';
 import { isRacy } from './diff.js';
-
-type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
-let sqlModule: Promise<SqlJs> | undefined;
-/** Loads sql.js (its wasm compiles off the main thread): call early to overlap other work. */
-export function loadSql(): Promise<SqlJs> {
-  sqlModule ??= initSqlJs();
-  return sqlModule;
-}
 
 /** What the index knows about a file, enough to decide whether it changed. */
 export interface IndexedFile {
@@ -58,20 +52,6 @@ export interface RunStats {
   errors: number;
 }
 
-/** A database file image: `length` bytes of data at the start of a (larger) buffer. */
-export interface DatabaseFile {
-  buffer: Buffer;
-  length: number;
-  /** Set once the database outgrew the buffer (sql.js then moved it elsewhere). */
-  grownPast?: boolean;
-}
-
-/** A buffer for `bytes` of database with room to grow by a quarter (pages untouched until used). */
-export function allocDatabaseBuffer(bytes: number): Buffer {
-  const size = Math.ceil((bytes * 1.25 + 8 * 1024 * 1024) / PAGE_SIZE) * PAGE_SIZE;
-  return Buffer.alloc(size);
-}
-
 export interface OpenResult {
   store: Store;
   /** Why the file on disk was not used, when it was not (corrupt, other schema). */
@@ -80,8 +60,7 @@ export interface OpenResult {
 
 const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
 
-export class Store {
-  private readonly statements = new Map<string, Statement>();
+export class Store extends SqlDatabase {
   /** Rows to insert before the transaction commits (see writeChildren). */
   private queued: { tags: SqlValue[][]; links: SqlValue[][]; tasks: SqlValue[][]; events: SqlValue[][] } = { tags: [], links: [], tasks: [], events: [] };
   /** Entries with queued child rows. */
@@ -89,16 +68,23 @@ export class Store {
   /** Entries whose FTS row is still to be inserted (before the transaction commits). */
   private readonly ftsPending = new Set<number>();
 
-  /**
-   * @param file the buffer sql.js uses as the database file (it keeps a view of a Node
-   *   Buffer rather than copying it), while the database fits in it
-   */
-  private constructor(
-    private readonly SQL: SqlJs,
-    private db: Database,
-    private file: DatabaseFile | null,
-  ) {
-    configure(db);
+  private constructor(SQL: SqlJs, db: Database, file: DatabaseFile | null) {
+    super(SQL, db, file);
+  }
+
+  /** Before indexing `markdownBytes` of new files: the index takes about 3.5× its markdown. */
+  reserveCapacity(markdownBytes: number): void {
+    this.reserve(Math.ceil(markdownBytes * 3.5));
+  }
+
+  protected override beforeCommit(): void {
+    this.flushQueued();
+    this.flushFts();
+  }
+
+  protected override onRollback(): void {
+    this.ftsPending.clear();
+    this.clearQueued();
   }
 
   /**
@@ -132,125 +118,6 @@ export class Store {
     store.setMeta('journal_root', journalRoot);
     store.setMeta('created_at', new Date().toISOString());
     return { store, rebuiltBecause };
-  }
-
-  close(): void {
-    this.freeStatements();
-    this.db.close();
-  }
-
-  private freeStatements(): void {
-    for (const s of this.statements.values()) s.free();
-    this.statements.clear();
-  }
-
-  /**
-   * Makes room for indexing `markdownBytes` more: moves the database into a file buffer that big
-   * (plus headroom). sql.js's in-memory file otherwise grows 1.125× at a time, copying
-   * itself each time (measured 2.3× slower bulk inserts); and a database that fits its
-   * buffer can be written to disk straight from it (see `snapshot`). Untouched pages of
-   * the buffer cost no memory.
-   */
-  reserveCapacity(markdownBytes: number): void {
-    // The index of a journal takes about 3× its markdown (body, FTS, tags, links, events).
-    const bytes = Math.ceil(markdownBytes * 3.5);
-    const used = this.usedBytes();
-    if (this.file && !this.file.grownPast && used + bytes <= this.file.buffer.length) return;
-    this.rehome(this.db.export(), bytes);
-  }
-
-  /** Reopens the database from `image`, in a buffer with room for `extra` more bytes. */
-  private rehome(image: Uint8Array, extra: number): void {
-    const buffer = allocDatabaseBuffer(image.length + extra);
-    buffer.set(image);
-    this.freeStatements();
-    this.db.close();
-    this.db = new this.SQL.Database(buffer);
-    configure(this.db);
-    this.file = { buffer, length: image.length };
-  }
-
-  /** Bytes of the database proper (page count × page size). */
-  usedBytes(): number {
-    const rows = this.db.exec('PRAGMA page_count; PRAGMA page_size');
-    return Number(rows[0]!.values[0]![0]) * Number(rows[1]!.values[0]![0]);
-  }
-
-  /**
-   * The complete database file, to be written before the next change. Outside a
-   * transaction the in-memory file holds every committed page; when it still lives in our
-   * buffer this is a view of it (no copy), else a copy made by export().
-   */
-  snapshot(): Uint8Array {
-    const used = this.usedBytes();
-    if (this.file && used > this.file.buffer.length) this.file.grownPast = true;
-    if (this.file && !this.file.grownPast) return this.file.buffer.subarray(0, used);
-    // Outgrown (or never ours): copy it out once, and keep it in a roomier buffer from now on.
-    const image = this.db.export();
-    this.rehome(image, image.length / 4);
-    return image;
-  }
-
-  /** A cached prepared statement. */
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  run(sql: string, params: SqlValue[] = []): void {
-    const s = this.stmt(sql);
-    s.run(params);
-  }
-
-  /** All rows of a query as objects. */
-  all<T>(sql: string, params: SqlValue[] = []): T[] {
-    const s = this.stmt(sql);
-    s.bind(params);
-    const rows: T[] = [];
-    while (s.step()) rows.push(s.getAsObject() as T);
-    s.reset();
-    return rows;
-  }
-
-  get<T>(sql: string, params: SqlValue[] = []): T | undefined {
-    return this.all<T>(sql, params)[0];
-  }
-
-  transaction<T>(fn: () => T): T {
-    this.begin();
-    try {
-      const result = fn();
-      this.commit();
-      return result;
-    } catch (err) {
-      this.rollback();
-      throw err;
-    }
-  }
-
-  /** For a transaction that spans awaits (see sync.ts); prefer `transaction`. */
-  begin(): void {
-    this.db.exec('BEGIN');
-  }
-
-  commit(): void {
-    this.flushQueued();
-    this.flushFts();
-    this.db.exec('COMMIT');
-  }
-
-  rollback(): void {
-    this.ftsPending.clear();
-    this.clearQueued();
-    try {
-      this.db.exec('ROLLBACK');
-    } catch {
-      // No transaction open: SQLite already rolled it back after the error.
-    }
   }
 
   setMeta(key: string, value: string): void {
@@ -458,21 +325,4 @@ export class Store {
     this.run('DELETE FROM entry_events WHERE id <= (SELECT max(id) FROM entry_events) - ?', [KEEP_EVENTS]);
   }
 
-}
-
-/**
- * Connection settings. The database lives in memory and reaches disk only as a whole
- * snapshot after a commit, so a rollback journal in the in-memory file system buys no
- * safety: keep it in memory (rollback still works).
- */
-function configure(db: Database): void {
-  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
-}
-
-function readVersion(db: Database): string | null {
-  const hasMeta = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-  if (hasMeta.length === 0) return null;
-  const rows = db.exec("SELECT value FROM meta WHERE key = 'schema_version'");
-  const v = rows[0]?.values[0]?.[0];
-  return typeof v === 'string' ? v : null;
 }

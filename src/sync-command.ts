@@ -4,7 +4,7 @@
 import { type Config, indexPathInJournal } from './config.js';
 import { ignoreRules } from './ignore.js';
 import { scanFolder, type ScanResult } from './scan.js';
-import { loadSql } from './store.js';
+import { loadSql } from './database.js';
 import { openIndex } from './open-index.js';
 import { writeIndexFileAtomic } from './persist.js';
 import { progressReporter } from './progress.js';

@@ -77,7 +77,7 @@ const BULK_THRESHOLD = 500;
 
 /**
  * Runs one sync and records it in `sync_runs`.
- * @param reservedId a run row made earlier by `Store.reserveRun` (a resync request that had to wait)
+ * @param reservedId a run row made earlier by `Indexer.requestFull` (a resync request that had to wait)
  */
 export async function runSync(
   store: Store,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Store, Trigger } from './store.js';
 import { runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
+import { nfc } from './nfc.js';
 
 /** A vanished file stays indexed this long, in case its new path is reported later (a move). */
 export const MOVE_WINDOW_MS = 2000;
@@ -66,7 +67,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   notePath(rel: string): void {
     if (this.stopping) return;
     // Already vanished and held for a move: its timer re-checks it. (If it is back, it is news.)
-    if (this.held.has(rel.normalize('NFC')) && !fs.existsSync(path.join(this.sync.root, rel))) return;
+    if (this.held.has(nfc(rel)) && !fs.existsSync(path.join(this.sync.root, rel))) return;
     const now = Date.now();
     if (!this.queued.has(rel)) this.queued.set(rel, now);
     this.oldestQueuedAt ??= now;
@@ -94,7 +95,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
    */
   noteDir(rel: string): void {
     if (this.stopping) return;
-    for (const p of this.store.pathsUnder(rel.normalize('NFC'))) this.notePath(p);
+    for (const p of this.store.pathsUnder(nfc(rel))) this.notePath(p);
   }
 
   /**

@@ -3,6 +3,7 @@
  * links and tasks — skipping fenced code, indented code and inline code, where none of
  * those exist.
  */
+import { nfc } from './nfc.js';
 
 export interface Link {
   target: string;
@@ -218,12 +219,12 @@ function markdownTarget(dest: string): string | null {
   } catch {
     // keep it as written when the escapes are malformed
   }
-  return d.normalize('NFC');
+  return nfc(d);
 }
 
 function addLink(scan: MarkdownScan, seen: Set<string>, target: string, kind: Link['kind']): void {
   const key = `${kind}\0${target}`;
   if (seen.has(key)) return;
   seen.add(key);
-  scan.links.push({ target: target.normalize('NFC'), kind });
+  scan.links.push({ target: nfc(target), kind });
 }

@@ -5,6 +5,7 @@
  */
 import { readFrontmatter } from './frontmatter.js';
 import { scanMarkdown, type Link, type Task } from './markdown.js';
+import { nfc } from './nfc.js';
 
 export type { Link, Task } from './markdown.js';
 
@@ -136,13 +137,11 @@ function frontmatterTags(data: Record<string, unknown>): string[] {
   return out.map((t) => t.trim().replace(/^#/, '')).filter((t) => t !== '');
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 /** Normalises tags and adds the parents of nested tags (`a/b/c` → `a/b`, `a`). */
 function expandTags(raw: Iterable<string>): string[] {
   const set = new Set<string>();
   for (const tag of raw) {
-    const lower = (ASCII.test(tag) ? tag : tag.normalize('NFC')).toLowerCase();
+    const lower = nfc(tag).toLowerCase();
     if (!lower.includes('/')) {
       set.add(lower);
       continue;

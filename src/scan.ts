@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IgnoreRules } from './ignore.js';
+import { nfc } from './nfc.js';
 
 export interface DiskFile {
   /** POSIX path relative to the root, Unicode NFC: the identity used in the index. */
@@ -78,12 +79,7 @@ function statPath(root: string, diskPath: string, rel: string): DiskFile | null 
   }
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
 
-/** Unicode NFC, skipping the (slow) normalisation for plain ASCII. */
-export function nfc(s: string): string {
-  return ASCII.test(s) ? s : s.normalize('NFC');
-}
 
 export function errorCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;

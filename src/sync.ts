@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { diffListings, isUnder, type Diff } from './diff.js';
 import { MovePool } from './moves.js';
+import { nfc } from './nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
 import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
@@ -242,7 +243,7 @@ class Run {
     for (const diskPath of paths) {
       const file = statFile(this.opts.root, diskPath, this.opts.rules);
       if (file) disk.set(file.path, file);
-      const known = this.store.indexedByPath(diskPath.normalize('NFC'));
+      const known = this.store.indexedByPath(nfc(diskPath));
       if (known) indexed.set(known.path, known);
     }
     return { diff: diffListings(disk, indexed), disk, failedDirs: new Map() };

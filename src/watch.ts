@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { IgnoreRules } from './ignore.js';
+import { nfc } from './nfc.js';
 
 export type WatcherState = 'starting' | 'watching' | 'degraded' | 'down';
 
@@ -95,11 +96,11 @@ export class JournalWatcher {
   private ignored(p: string, isFile: boolean | null, isDir: boolean | null): boolean {
     const rel = this.rel(p);
     if (rel === '' || rel.startsWith('..')) return false;
-    const nfc = rel.normalize('NFC');
-    if (isFile) return !this.rules.indexes(nfc);
-    if (isDir) return this.rules.ignoresDir(nfc);
+    const normal = nfc(rel);
+    if (isFile) return !this.rules.indexes(normal);
+    if (isDir) return this.rules.ignoresDir(normal);
     // Not yet stat-ed: drop only what is ignored whatever it turns out to be.
-    return this.rules.ignoresDir(nfc);
+    return this.rules.ignoresDir(normal);
   }
 
   private onEvent(event: string, p: string): void {
@@ -113,7 +114,7 @@ export class JournalWatcher {
       if (rel !== '') this.handlers.onDir(rel);
       return;
     }
-    if ((event === 'add' || event === 'change' || event === 'unlink') && this.rules.indexes(rel.normalize('NFC'))) this.handlers.onPath(rel);
+    if ((event === 'add' || event === 'change' || event === 'unlink') && this.rules.indexes(nfc(rel))) this.handlers.onPath(rel);
   }
 
   /** Deleting the watched root stops chokidar for good: watch it afresh and reconcile. */

@@ -3,7 +3,7 @@
  * database mechanics (sql.js in a Node buffer, statements, transactions) are database.ts's;
  * persist.ts writes the file.
  */
-import type { Database, SqlValue } from 'sql.js';
+import type { Database } from 'sql.js';
 import { loadSql, readVersion, SqlDatabase, type DatabaseFile, type SqlJs } from './database.js';
 import { KEEP_EVENTS, KEEP_RUNS, PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import type { Link, Task } from './parse.js';
@@ -61,10 +61,6 @@ export interface OpenResult {
 const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
 
 export class Store extends SqlDatabase {
-  /** Rows to insert before the transaction commits (see writeChildren). */
-  private queued: { tags: SqlValue[][]; links: SqlValue[][]; tasks: SqlValue[][]; events: SqlValue[][] } = { tags: [], links: [], tasks: [], events: [] };
-  /** Entries with queued child rows. */
-  private readonly queuedIds = new Set<number>();
   /** Entries whose FTS row is still to be inserted (before the transaction commits). */
   private readonly ftsPending = new Set<number>();
 
@@ -78,13 +74,11 @@ export class Store extends SqlDatabase {
   }
 
   protected override beforeCommit(): void {
-    this.flushQueued();
     this.flushFts();
   }
 
   protected override onRollback(): void {
     this.ftsPending.clear();
-    this.clearQueued();
   }
 
   /**
@@ -208,39 +202,13 @@ export class Store extends SqlDatabase {
     else this.run('INSERT OR REPLACE INTO inkdex_checks(entry_id, checked_ms) VALUES (?, ?)', [id, checkedMs]);
   }
 
-  // Child rows and events are queued and inserted once per transaction, each table with one
-  // fixed statement reading a JSON array (json_each): a statement per row cost ~3x more,
-  // and multi-row VALUES lists needed a statement per row count.
   private writeChildren(id: number, e: EntryRecord): void {
-    for (const tag of e.tags) this.queued.tags.push([id, tag]);
-    for (const l of e.links) this.queued.links.push([id, l.target, l.kind]);
-    for (const t of e.tasks) this.queued.tasks.push([id, t.line, t.text, t.done ? 1 : 0]);
-    this.queuedIds.add(id);
-  }
-
-  private flushQueued(): void {
-    const q = this.queued;
-    if (q.tags.length > 0) this.run('INSERT OR IGNORE INTO tags(entry_id, tag) SELECT value->>0, value->>1 FROM json_each(?)', [JSON.stringify(q.tags)]);
-    if (q.links.length > 0) this.run('INSERT INTO links(entry_id, target, kind) SELECT value->>0, value->>1, value->>2 FROM json_each(?)', [JSON.stringify(q.links)]);
-    if (q.tasks.length > 0) {
-      this.run('INSERT INTO tasks(entry_id, line, text, done) SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)', [JSON.stringify(q.tasks)]);
-    }
-    if (q.events.length > 0) {
-      this.run(
-        'INSERT INTO entry_events(run_id, at, path, old_path, kind, content_hash) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)',
-        [JSON.stringify(q.events)],
-      );
-    }
-    this.clearQueued();
-  }
-
-  private clearQueued(): void {
-    this.queued = { tags: [], links: [], tasks: [], events: [] };
-    this.queuedIds.clear();
+    for (const tag of e.tags) this.run('INSERT OR IGNORE INTO tags(entry_id, tag) VALUES (?, ?)', [id, tag]);
+    for (const l of e.links) this.run('INSERT INTO links(entry_id, target, kind) VALUES (?, ?, ?)', [id, l.target, l.kind]);
+    for (const t of e.tasks) this.run('INSERT INTO tasks(entry_id, line, text, done) VALUES (?, ?, ?, ?)', [id, t.line, t.text, t.done ? 1 : 0]);
   }
 
   private deleteChildren(id: number): void {
-    if (this.queuedIds.has(id)) this.flushQueued();
     this.run('DELETE FROM tags WHERE entry_id = ?', [id]);
     this.run('DELETE FROM links WHERE entry_id = ?', [id]);
     this.run('DELETE FROM tasks WHERE entry_id = ?', [id]);
@@ -314,9 +282,8 @@ export class Store extends SqlDatabase {
     this.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = 'interrupted: the process stopped before the run finished' WHERE status = 'running'", [at]);
   }
 
-  /** Call inside a transaction: the row is written when it commits. */
   addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void {
-    this.queued.events.push([runId, at, path, oldPath, kind, contentHash]);
+    this.run('INSERT INTO entry_events(run_id, at, path, old_path, kind, content_hash) VALUES (?, ?, ?, ?, ?, ?)', [runId, at, path, oldPath, kind, contentHash]);
   }
 
   /** Drops the oldest runs and events beyond the retention limits. */

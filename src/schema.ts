@@ -2,7 +2,7 @@
  * The SQLite schema of SPEC §3. Bump SCHEMA_VERSION on any change: an index file with
  * another version is rebuilt from the folder rather than migrated (it is disposable).
  */
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 
 /** Larger pages made the file smaller and the bulk build faster (docs/benchmarks.md). */
 export const PAGE_SIZE = 16384;
@@ -24,6 +24,9 @@ CREATE TABLE entries (
   error TEXT
 );
 CREATE INDEX entries_date ON entries(date);
+-- Covers the listing each sync compares with the disk: without it, reading size, mtime
+-- and hash (stored after the body) walked every body's overflow pages.
+CREATE INDEX entries_stat ON entries(path, size, mtime_ms, content_hash);
 CREATE INDEX entries_content_hash ON entries(content_hash);
 CREATE TABLE tags (entry_id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (entry_id, tag)) WITHOUT ROWID;
 CREATE INDEX tags_tag ON tags(tag);

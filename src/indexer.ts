@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store, Trigger } from './store.js';
-import { runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
+import { emptyStats, runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
 import { nfc } from './nfc.js';
 
 /** A vanished file stays indexed this long, in case its new path is reported later (a move). */
@@ -149,7 +149,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     await this.idle();
     if (this.pendingFull) {
       const at = new Date().toISOString();
-      this.store.finishRun(this.pendingFull.id, 'failed', at, 0, zeroStats(), 'cancelled: inkdex was shut down before the run could start');
+      this.store.finishRun(this.pendingFull.id, 'failed', at, 0, emptyStats(), 'cancelled: inkdex was shut down before the run could start');
       this.pendingFull = null;
     }
   }
@@ -234,7 +234,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       this.failuresInARow++;
       const at = new Date().toISOString();
       const summary: RunSummary = {
-        id: reservedId ?? -1, trigger, kind: scope.kind, status: 'failed', startedAt: at, finishedAt: at, durationMs: 0, ...zeroStats(),
+        id: reservedId ?? -1, trigger, kind: scope.kind, status: 'failed', startedAt: at, finishedAt: at, durationMs: 0, ...emptyStats(),
         message: err instanceof Error ? err.message : String(err),
       };
       this.lastRun = summary;
@@ -254,8 +254,4 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       void this.drain();
     }, Math.max(0, oldest + MOVE_WINDOW_MS - Date.now()));
   }
-}
-
-function zeroStats(): { scanned: number; added: number; updated: number; unchanged: number; moved: number; removed: number; errors: number } {
-  return { scanned: 0, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
 }

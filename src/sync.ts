@@ -11,7 +11,7 @@ import { nfc } from './nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
 import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
-import type { EventKind, IndexedFile, RunKind, RunStats, Store, Trigger } from './store.js';
+import type { IndexedFile, RunKind, RunStats, Store, Trigger } from './store.js';
 
 export interface SyncOptions {
   /** Absolute, symlink-resolved journal folder. */
@@ -59,14 +59,12 @@ export interface RunResult {
   summary: RunSummary;
   /** Vanished paths kept for now: a matching new file may still arrive (a move). */
   held: string[];
-  /** True when the run wrote anything to the database (beyond its own run row). */
-  changed: boolean;
 }
 
 export interface RunHooks {
   onStart?(progress: RunProgress): void;
   onProgress?(progress: RunProgress): void;
-  /** Checked between chunks; true abandons the rest of the run. */
+  /** Checked whenever the run yields; true keeps what is done and abandons the rest. */
   shouldStop?(): boolean;
 }
 
@@ -94,7 +92,7 @@ export async function runSync(
   const kind: RunKind = scope.kind;
   const id = reservedId ?? store.startRun(trigger, kind, startedAt);
   if (reservedId !== null) store.markRunStarted(reservedId, startedAt);
-  const stats: RunStats = { scanned: 0, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
+  const stats = emptyStats();
   const progress: RunProgress = { id, trigger, kind, processed: 0, total: 0, startedAt };
   hooks.onStart?.(progress);
   const run = new Run(store, opts, id, stats);
@@ -119,12 +117,15 @@ export async function runSync(
     store.finishRun(id, status, summary.finishedAt, summary.durationMs, stats, message);
     store.prune();
   });
-  return { summary, held, changed: run.changed };
+  return { summary, held };
+}
+
+export function emptyStats(): RunStats {
+  return { scanned: 0, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
 }
 
 /** The state of one run in progress. */
 class Run {
-  changed = false;
   stopped = false;
   /** Paths with a file_errors row (most runs have none to clear: skip the DELETEs). */
   private readonly errorPaths: Set<string>;
@@ -292,12 +293,10 @@ class Run {
       this.store.refreshStat(indexed!.id, disk.size, disk.mtimeMs, read.checkedMs);
       if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.id, at);
       this.stats.unchanged++;
-      this.changed = true;
       return;
     }
     if (record.error) this.setError(disk.path, at, record.error);
     else this.clearError(disk.path);
-    this.changed = true;
 
     if (indexed) {
       this.store.updateEntry(indexed.id, record, at, read.checkedMs);
@@ -321,13 +320,8 @@ class Run {
   private remove(gone: IndexedFile): void {
     this.store.removeEntry(gone.id);
     this.clearError(gone.path);
-    this.record('removed', gone.path, null, gone.contentHash);
+    this.store.addEvent(this.id, nowIso(), 'removed', gone.path, null, gone.contentHash);
     this.stats.removed++;
-    this.changed = true;
-  }
-
-  private record(kind: EventKind, p: string, oldPath: string | null, hash: string | null): void {
-    this.store.addEvent(this.id, nowIso(), kind, p, oldPath, hash);
   }
 
   /** After a full scan: drop error rows of paths that are gone; refresh unreadable folders'. */
@@ -336,11 +330,9 @@ class Run {
     for (const p of this.store.fileErrorPaths()) {
       if (disk.has(p) || failedDirs.has(p) || isUnder(p, failed) || this.store.indexedByPath(p)) continue;
       this.clearError(p);
-      this.changed = true;
     }
     for (const [dir, why] of failedDirs) {
       this.setError(dir, nowIso(), `folder cannot be read (${why}); its entries are kept`);
-      this.changed = true;
     }
   }
 }

@@ -114,47 +114,44 @@ export class Queries {
   }
 
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
-    if (query.q !== undefined && query.q.trim() !== '') {
+    if (query.q === undefined || query.q.trim() === '') return this.listEntries(query, null);
+    try {
+      return this.listEntries(query, query.q);
+    } catch {
+      // Free text with FTS operators out of place (a lone quote, `AND` at the end):
+      // search for the words as plain terms instead.
+      const quoted = query.q.split(/\s+/).filter((w) => w !== '').map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
       try {
-        return this.searchEntries(query, query.q);
-      } catch {
-        // Free text with FTS operators out of place (a lone quote, `AND` at the end):
-        // search for the words as plain terms instead.
-        const quoted = query.q.split(/\s+/).filter((w) => w !== '').map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
-        try {
-          return this.searchEntries(query, quoted);
-        } catch (err) {
-          throw new BadQueryError(`invalid search query: ${err instanceof Error ? err.message : String(err)}`);
-        }
+        return this.listEntries(query, quoted);
+      } catch (err) {
+        throw new BadQueryError(`invalid search query: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const { where, params } = filters(query);
-    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM entries e WHERE ${where}`, params)!.n;
-    const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
-      `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, substr(e.body, 1, 400) AS snippet,
-         (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
-       FROM entries e WHERE ${where} ORDER BY e.date IS NULL, e.date DESC, e.path LIMIT ? OFFSET ?`,
-      [...params, query.limit, query.offset],
-    );
-    return { total, entries: rows.map((r) => ({ ...r, tags: JSON.parse(r.tags) as string[], snippet: plainSnippet(r.snippet) })) };
   }
 
-  private searchEntries(query: EntryQuery, match: string): { total: number; entries: EntrySummary[] } {
+  /** A page of entries, filtered; with `match`, a full-text search whose snippets mark the hits. */
+  private listEntries(query: EntryQuery, match: string | null): { total: number; entries: EntrySummary[] } {
     const { where, params } = filters(query);
-    const total = this.store.get<{ n: number }>(
-      `SELECT count(*) AS n FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid WHERE entries_fts MATCH ? AND ${where}`,
-      [match, ...params],
-    )!.n;
+    const from = match === null ? 'entries e' : 'entries_fts JOIN entries e ON e.id = entries_fts.rowid';
+    const condition = match === null ? where : `entries_fts MATCH ? AND ${where}`;
+    const args = match === null ? params : [match, ...params];
+    const snippet = match === null ? 'substr(e.body, 1, 400)' : `snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', -1, 24)`;
+    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
     const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
-      `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount,
-         snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', -1, 24) AS snippet,
+      `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, ${snippet} AS snippet,
          (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
-       FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid
-       WHERE entries_fts MATCH ? AND ${where}
+       FROM ${from} WHERE ${condition}
        ORDER BY e.date IS NULL, e.date DESC, e.path LIMIT ? OFFSET ?`,
-      [match, ...params, query.limit, query.offset],
+      [...args, query.limit, query.offset],
     );
-    return { total, entries: rows.map((r) => ({ ...r, tags: JSON.parse(r.tags) as string[], snippet: r.snippet.replace(/\s+/g, ' ').trim() })) };
+    return {
+      total,
+      entries: rows.map((r) => ({
+        ...r,
+        tags: JSON.parse(r.tags) as string[],
+        snippet: match === null ? plainSnippet(r.snippet) : r.snippet.replace(/\s+/g, ' ').trim(),
+      })),
+    };
   }
 
   entry(id: number): Record<string, unknown> | undefined {

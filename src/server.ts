@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): Hono {
       health,
       healthReasons: reasons,
       journal: deps.journal,
-      db: { path: deps.db, sizeBytes: fileSize(deps.db) ?? flush.sizeBytes, lastWriteAt: flush.lastWriteAt ?? fileMtime(deps.db) },
+      db: indexFileStatus(deps.db, flush),
       watcher: { state: watcher.state, files: watcher.files, dirs: watcher.dirs },
       counts,
       currentRun: current
@@ -225,20 +225,10 @@ function loadWebFiles(dir: string): Map<string, { body: Uint8Array<ArrayBuffer>;
   return files;
 }
 
-function fileSize(file: string): number | null {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return null;
-  }
-}
-
-function fileMtime(file: string): string | null {
-  try {
-    return fs.statSync(file).mtime.toISOString();
-  } catch {
-    return null;
-  }
+/** The index file as on disk (one stat), or what the last write knew when it is not there. */
+function indexFileStatus(file: string, flush: FlushStatus): { path: string; sizeBytes: number; lastWriteAt: string | null } {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return { path: file, sizeBytes: st?.size ?? flush.sizeBytes, lastWriteAt: flush.lastWriteAt ?? st?.mtime.toISOString() ?? null };
 }
 
 // ---- parameter validation: a clear 400, never a 500 ------------------------------------

@@ -23,11 +23,20 @@ export interface DatabaseFile {
   grownPast?: boolean;
 }
 
-/** A buffer for `bytes` of database with room to grow by a quarter (pages untouched until used). */
+/**
+ * A buffer for `bytes` of database with room to grow by a quarter (pages untouched until
+ * used). It starts on a memory-page boundary, so the index file can be written from it
+ * with direct I/O (see persist.ts): a WebAssembly memory is page-aligned, a Buffer is not.
+ */
 export function allocDatabaseBuffer(bytes: number): Buffer {
-  const size = Math.ceil((bytes * 1.25 + 8 * 1024 * 1024) / PAGE_SIZE) * PAGE_SIZE;
-  return Buffer.alloc(size);
+  const size = Math.ceil((bytes * 1.25 + 8 * 1024 * 1024) / WASM_PAGE) * WASM_PAGE;
+  if (size / WASM_PAGE > MAX_WASM_PAGES) return Buffer.alloc(size);
+  return Buffer.from(new WebAssembly.Memory({ initial: size / WASM_PAGE }).buffer);
 }
+
+const WASM_PAGE = 65536;
+/** A WebAssembly memory holds at most 4 GiB (2 GiB on some builds): past that, a plain Buffer. */
+const MAX_WASM_PAGES = 32768;
 
 export class SqlDatabase {
   private readonly statements = new Map<string, Statement>();

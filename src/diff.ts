@@ -2,7 +2,7 @@
  * Pure: what the disk shows vs what the index holds → what a run must do.
  */
 import type { DiskFile } from './scan.js';
-import type { IndexedFile } from './store.js';
+import type { IndexedStat } from './store.js';
 
 /**
  * A size+mtime match is trusted only if the mtime was at least this long before we last
@@ -11,27 +11,27 @@ import type { IndexedFile } from './store.js';
  */
 export const RACY_MS = 2000;
 
-export interface Diff {
+export interface Diff<T extends IndexedStat> {
   /** Same size and mtime as indexed, and not racy: nothing to do. */
   unchanged: number;
   /** Indexed, but the stat differs (or is racy): read and compare hashes. */
-  changed: Array<{ disk: DiskFile; indexed: IndexedFile }>;
+  changed: Array<{ disk: DiskFile; indexed: T }>;
   /** On disk, not indexed: added, or the new side of a move. */
   fresh: DiskFile[];
   /** Indexed, not on disk: removed, or the old side of a move (once confirmed gone). */
-  vanished: IndexedFile[];
+  vanished: T[];
 }
 
 /**
  * @param keep paths that are not listed on disk but must not be treated as gone
  *   (they lie in a folder that could not be read).
  */
-export function diffListings(
+export function diffListings<T extends IndexedStat>(
   disk: ReadonlyMap<string, DiskFile>,
-  indexed: ReadonlyMap<string, IndexedFile>,
+  indexed: ReadonlyMap<string, T>,
   keep: (path: string) => boolean = () => false,
-): Diff {
-  const diff: Diff = { unchanged: 0, changed: [], fresh: [], vanished: [] };
+): Diff<T> {
+  const diff: Diff<T> = { unchanged: 0, changed: [], fresh: [], vanished: [] };
   for (const file of disk.values()) {
     const known = indexed.get(file.path);
     if (!known) diff.fresh.push(file);
@@ -46,7 +46,7 @@ export function diffListings(
   return diff;
 }
 
-export function statTrusted(file: DiskFile, known: IndexedFile): boolean {
+export function statTrusted(file: DiskFile, known: IndexedStat): boolean {
   return file.size === known.size && file.mtimeMs === known.mtimeMs && !isRacy(known.mtimeMs, known.checkedMs);
 }
 

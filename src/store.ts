@@ -9,16 +9,23 @@ import { KEEP_EVENTS, KEEP_RUNS, PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from '.
 import type { Link, Task } from './parse.js';
 import { isRacy } from './diff.js';
 
-/** What the index knows about a file, enough to decide whether it changed. */
-export interface IndexedFile {
+/** What the index knows about a file's stat, enough to decide whether it may have changed. */
+export interface IndexedStat {
   id: number;
   path: string;
   size: number;
   mtimeMs: number;
-  contentHash: string;
   /** When the file was last read (ms since epoch), if racily close to its mtime; else far in the future. */
   checkedMs: number;
 }
+
+/** An indexed file with its content hash: to tell a real change from a touch, and to pair moves. */
+export interface IndexedFile extends IndexedStat {
+  contentHash: string;
+}
+
+/** checkedMs of a file read long after its mtime (no inkdex_checks row): never racy. */
+const NOT_RACY = 8.64e15;
 
 /** Everything written for one entry. */
 export interface EntryRecord {
@@ -118,23 +125,40 @@ export class Store extends SqlDatabase {
     this.run('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
-  /** Every indexed file, keyed by path. */
-  listIndexed(): Map<string, IndexedFile> {
-    const map = new Map<string, IndexedFile>();
-    const s = this.stmt(
-      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 8.64e15) FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id',
-    );
-    while (s.step()) {
-      const [id, path, size, mtimeMs, contentHash, checkedMs] = s.get() as [number, string, number, number, string, number];
-      map.set(path, { id, path, size, mtimeMs, contentHash, checkedMs });
+  /**
+   * Every indexed file's stat, keyed by path: every full sync starts with this listing.
+   * Fetched as one JSON array, without hashes (see `withHashes`) and with the few racy
+   * checks merged here rather than joined: in a fresh process, stepping 10k rows through
+   * sql.js, the hashes and the join each cost about as much as the listing itself.
+   */
+  listIndexed(): Map<string, IndexedStat> {
+    const checks = new Map<number, number>();
+    for (const c of this.all<{ entry_id: number; checked_ms: number }>('SELECT entry_id, checked_ms FROM inkdex_checks')) checks.set(c.entry_id, c.checked_ms);
+    const json = this.get<{ rows: string }>('SELECT json_group_array(json_array(id, path, size, mtime_ms)) AS rows FROM entries')!.rows;
+    const map = new Map<string, IndexedStat>();
+    const rows = JSON.parse(json) as Array<[number, string, number, number]>;
+    // An indexed loop: destructuring each row (the iterator protocol) was 2× slower in a fresh process.
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      map.set(row[1], { id: row[0], path: row[1], size: row[2], mtimeMs: row[3], checkedMs: checks.get(row[0]) ?? NOT_RACY });
     }
-    s.reset();
     return map;
+  }
+
+  /** The same entries with their content hashes (one query for all). */
+  withHashes(stats: readonly IndexedStat[]): IndexedFile[] {
+    if (stats.length === 0) return [];
+    const hashes = new Map<number, string>();
+    const rows = this.all<{ id: number; content_hash: string }>('SELECT id, content_hash FROM entries WHERE id IN (SELECT value FROM json_each(?))', [
+      JSON.stringify(stats.map((s) => s.id)),
+    ]);
+    for (const r of rows) hashes.set(r.id, r.content_hash);
+    return stats.map((s) => ({ ...s, contentHash: hashes.get(s.id) ?? '' }));
   }
 
   indexedByPath(path: string): IndexedFile | undefined {
     const row = this.get<{ id: number; path: string; size: number; mtime_ms: number; content_hash: string; checked_ms: number }>(
-      'SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, 8.64e15) AS checked_ms FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id WHERE e.path = ?',
+      `SELECT e.id, e.path, e.size, e.mtime_ms, e.content_hash, coalesce(c.checked_ms, ${NOT_RACY}) AS checked_ms FROM entries e LEFT JOIN inkdex_checks c ON c.entry_id = e.id WHERE e.path = ?`,
       [path],
     );
     return row && { id: row.id, path: row.path, size: row.size, mtimeMs: row.mtime_ms, contentHash: row.content_hash, checkedMs: row.checked_ms };

@@ -231,14 +231,22 @@ class Run {
     }
   }
 
-  private async planFull(listing?: ScanResult): Promise<{ diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
+  private async planFull(listing?: ScanResult): Promise<{ diff: Diff<IndexedFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
     const scan = listing ?? (await scanFolder(this.opts.root, this.opts.rules));
     const failed = [...scan.failedDirs.keys()];
-    const diff = diffListings(scan.files, this.store.listIndexed(), (p) => isUnder(p, failed));
+    const byStat = diffListings(scan.files, this.store.listIndexed(), (p) => isUnder(p, failed));
+    // Hashes only for the entries that need one: the changed (to spot a touch) and the
+    // vanished (to pair moves). A no-op run fetches none.
+    const changed = this.store.withHashes(byStat.changed.map((c) => c.indexed));
+    const diff: Diff<IndexedFile> = {
+      ...byStat,
+      changed: byStat.changed.map((c, i) => ({ disk: c.disk, indexed: changed[i]! })),
+      vanished: this.store.withHashes(byStat.vanished),
+    };
     return { diff, disk: scan.files, failedDirs: scan.failedDirs };
   }
 
-  private planIncremental(paths: ReadonlySet<string>): { diff: Diff; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
+  private planIncremental(paths: ReadonlySet<string>): { diff: Diff<IndexedFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
     const disk = new Map<string, DiskFile>();
     const indexed = new Map<string, IndexedFile>();
     for (const diskPath of paths) {

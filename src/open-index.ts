@@ -15,8 +15,12 @@ export interface OpenIndex {
   release(): void;
 }
 
-/** @param log where to say that the index is being rebuilt, and why */
-export async function openIndex(config: Config, log: (line: string) => void): Promise<OpenIndex> {
+/**
+ * @param log where to say that the index is being rebuilt, and why
+ * @param whileReading work to overlap with reading the index file (which happens off the
+ *   main thread, once the lock is held)
+ */
+export async function openIndex(config: Config, log: (line: string) => void, whileReading?: () => Promise<void>): Promise<OpenIndex> {
   try {
     fs.mkdirSync(path.dirname(config.db), { recursive: true });
   } catch (err) {
@@ -24,7 +28,10 @@ export async function openIndex(config: Config, log: (line: string) => void): Pr
   }
   const release = acquireLock(config.db, `inkdex ${config.command}`);
   try {
-    const { store, rebuiltBecause } = await Store.open(readIndexFile(config.db), config.journal);
+    const reading = readIndexFile(config.db);
+    reading.catch(() => undefined); // awaited below, after whileReading
+    await whileReading?.();
+    const { store, rebuiltBecause } = await Store.open(await reading, config.journal);
     if (rebuiltBecause) log(`inkdex: rebuilding the index ${config.db} from the folder: ${rebuiltBecause}`);
     store.failInterruptedRuns(new Date().toISOString());
     return { store, rules: ignoreRules(config.ignore, indexPathInJournal(config)), release };

@@ -8,30 +8,37 @@ import path from 'node:path';
 import { allocDatabaseBuffer, type DatabaseFile } from './database.js';
 
 /**
- * Reads the index file into a buffer with room to grow (see database.ts), or
- * null when there is none.
+ * Reads the index file into a buffer with room to grow (see database.ts), or null when
+ * there is none. The read itself runs off the main thread: the caller can list the folder
+ * meanwhile.
  */
-export function readIndexFile(file: string): DatabaseFile | null {
+export function readIndexFile(file: string): Promise<DatabaseFile | null> {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve(null);
+    return Promise.reject(err as Error);
   }
+  let size: number;
+  let buffer: Buffer;
   try {
-    const size = fs.fstatSync(fd).size;
-    const buffer = allocDatabaseBuffer(size);
-    let length = 0;
-    while (length < size) {
-      const n = fs.readSync(fd, buffer, length, size - length, length);
-      if (n === 0) break;
-      length += n;
-    }
-    return { buffer, length };
-  } finally {
+    size = fs.fstatSync(fd).size;
+    buffer = allocDatabaseBuffer(size);
+  } catch (err) {
     fs.closeSync(fd);
+    return Promise.reject(err as Error);
   }
+  return new Promise<DatabaseFile>((resolve, reject) => {
+    const done = (err: Error | null, length: number): void => {
+      fs.close(fd, () => (err ? reject(err) : resolve({ buffer, length })));
+    };
+    const readFrom = (length: number): void => {
+      if (length >= size) return done(null, length);
+      fs.read(fd, buffer, length, size - length, length, (err, n) => (err ? done(err, length) : n === 0 ? done(null, length) : readFrom(length + n)));
+    };
+    readFrom(0);
+  });
 }
 
 /**

@@ -25,11 +25,15 @@ export async function syncCommand(config: Config): Promise<number> {
   let index: Awaited<ReturnType<typeof openIndex>>;
   let listing: ScanResult | undefined;
   try {
-    // List the folder before loading the index: the walk is ~2x slower once the index's
-    // large buffer makes the garbage collector busier. sql.js compiles meanwhile.
+    // List the folder while the index file is read (off the main thread) and sql.js compiles.
     void loadSql().catch(() => undefined);
-    listing = await scanFolder(config.journal, ignoreRules(config.ignore, indexPathInJournal(config))).catch(() => undefined);
-    index = await openIndex(config, (line) => process.stderr.write(line + '\n'));
+    index = await openIndex(
+      config,
+      (line) => process.stderr.write(line + '\n'),
+      async () => {
+        listing = await scanFolder(config.journal, ignoreRules(config.ignore, indexPathInJournal(config))).catch(() => undefined);
+      },
+    );
   } catch (err) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

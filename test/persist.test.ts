@@ -46,15 +46,15 @@ describe('writeIndexFileAtomic', () => {
     expect(fs.readdirSync(dir)).toEqual(['index.sqlite']);
   });
 
-  it('reads back what it wrote into a buffer with room to grow', () => {
+  it('reads back what it wrote into a buffer with room to grow', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'index.sqlite');
     const bytes = pattern(allocDatabaseBuffer(16 * 16384).subarray(0, 16 * 16384), 4);
     writeIndexFileAtomic(file, bytes);
-    const read = readIndexFile(file)!;
+    const read = (await readIndexFile(file))!;
     expect(read.length).toBe(bytes.length);
     expect(read.buffer.length).toBeGreaterThan(bytes.length);
     expect(Buffer.compare(read.buffer.subarray(0, read.length), Buffer.from(bytes))).toBe(0);
-    expect(readIndexFile(path.join(dir, 'missing.sqlite'))).toBeNull();
+    expect(await readIndexFile(path.join(dir, 'missing.sqlite'))).toBeNull();
   });
 });

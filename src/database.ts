@@ -34,8 +34,14 @@ export interface DatabaseFile {
  */
 export function allocDatabaseBuffer(bytes: number): Buffer {
   const size = Math.ceil((bytes * 1.25 + 8 * 1024 * 1024) / WASM_PAGE) * WASM_PAGE;
-  if (size / WASM_PAGE > MAX_WASM_PAGES) return Buffer.alloc(size);
-  return Buffer.from(new WebAssembly.Memory({ initial: size / WASM_PAGE }).buffer);
+  if (size / WASM_PAGE <= MAX_WASM_PAGES) {
+    try {
+      return Buffer.from(new WebAssembly.Memory({ initial: size / WASM_PAGE }).buffer);
+    } catch {
+      // No address space for it (a ulimit -v): a plain buffer works, written the normal way.
+    }
+  }
+  return Buffer.alloc(size);
 }
 
 const WASM_PAGE = 65536;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { type Config, indexPathInJournal, StartError } from './config.js';
 import { ignoreRules, type IgnoreRules } from './ignore.js';
 import { acquireLock, readIndexFile } from './persist.js';
+import { loadSql } from './database.js';
 import { Store } from './store.js';
 
 export interface OpenIndex {
@@ -28,7 +29,9 @@ export async function openIndex(config: Config, log: (line: string) => void, whi
   }
   const release = acquireLock(config.db, `inkdex ${config.command}`);
   try {
-    const reading = readIndexFile(config.db);
+    // sql.js first: under an address-space limit (ulimit -v) its memory must be reserved
+    // before the index's buffer, which can fall back to a plain one (database.ts).
+    const reading = loadSql().then(() => readIndexFile(config.db));
     reading.catch(() => undefined); // awaited below, after whileReading
     await whileReading?.();
     const { store, rebuiltBecause } = await Store.open(await reading, config.journal);

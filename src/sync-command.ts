@@ -4,7 +4,6 @@
 import { type Config, indexPathInJournal } from './config.js';
 import { ignoreRules } from './ignore.js';
 import { scanFolder, type ScanResult } from './scan.js';
-import { loadSql } from './database.js';
 import { openIndex } from './open-index.js';
 import { writeIndexFileAtomic } from './persist.js';
 import { progressReporter } from './progress.js';
@@ -25,8 +24,7 @@ export async function syncCommand(config: Config): Promise<number> {
   let index: Awaited<ReturnType<typeof openIndex>>;
   let listing: ScanResult | undefined;
   try {
-    // List the folder while the index file is read (off the main thread) and sql.js compiles.
-    void loadSql().catch(() => undefined);
+    // List the folder while the index file is read (off the main thread).
     index = await openIndex(
       config,
       (line) => process.stderr.write(line + '\n'),

@@ -70,6 +70,8 @@ const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content
 export class Store extends SqlDatabase {
   /** Entries whose FTS row is still to be inserted (before the transaction commits). */
   private readonly ftsPending = new Set<number>();
+  /** Set during a first build whose FTS index is made in one pass at its end (see deferFts). */
+  private ftsDeferred = false;
 
   private constructor(SQL: SqlJs, db: Database, file: DatabaseFile | null) {
     super(SQL, db, file);
@@ -238,10 +240,27 @@ export class Store extends SqlDatabase {
     this.run('DELETE FROM tasks WHERE entry_id = ?', [id]);
   }
 
+  /**
+   * For a first build: leave the FTS index alone until `finishDeferredFts` builds it in
+   * one `rebuild` pass — measured ~4–6 % faster for a 10k build, with a ~5 % smaller file
+   * (fewer, fuller segments), but one call that blocks (~0.6 s at 10k notes).
+   */
+  deferFts(): void {
+    this.ftsDeferred = true;
+  }
+
+  /** Builds the FTS index left by `deferFts`, from every entry (also after a stopped or failed run). */
+  finishDeferredFts(): void {
+    if (!this.ftsDeferred) return;
+    this.ftsDeferred = false;
+    this.run("INSERT INTO entries_fts(entries_fts) VALUES ('rebuild')");
+  }
+
   // FTS rows are inserted set-wise, once per transaction: one INSERT … SELECT for many
-  // entries measured 5× cheaper than one per entry.
+  // entries measured 5× cheaper than one per entry. While deferred, the rebuild at the
+  // end reads every entry's final text: nothing to add or remove until then.
   private ftsInsert(id: number): void {
-    this.ftsPending.add(id);
+    if (!this.ftsDeferred) this.ftsPending.add(id);
   }
 
   private flushFts(): void {
@@ -255,6 +274,7 @@ export class Store extends SqlDatabase {
   // External-content FTS4 reads the text to un-index from `entries` when a row is deleted,
   // so ftsDelete must run while the entry still holds its old text (and is in the index).
   private ftsDelete(id: number): void {
+    if (this.ftsDeferred) return;
     if (this.ftsPending.has(id)) this.flushFts();
     this.run('DELETE FROM entries_fts WHERE docid = ?', [id]);
   }

@@ -40,7 +40,7 @@ export async function syncCommand(config: Config): Promise<number> {
   const { store, rules, release } = index;
   try {
     const progress = progressReporter(process.stderr);
-    const { summary } = await runSync(store, { root: config.journal, rules, maxFileSize: config.maxFileSize }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
+    const { summary } = await runSync(store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
       onProgress: progress.update,
       shouldStop: () => signalled !== null,
     });

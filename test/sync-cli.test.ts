@@ -864,9 +864,35 @@ describe('inkdex sync', { timeout: 60_000 }, () => {
     expect(fs.readdirSync(indexDir)).toEqual([]);
   });
 
+  // A first build of ≥ 500 files makes its FTS index in one pass at the end (sync.ts):
+  // every entry must be searchable, and later edits must keep the index exact.
+  it('a large first build is fully searchable, and stays so through edits, moves and deletes', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1200; i++) files[`${2020 + (i % 5)}/n${i}.md`] = `# Note ${i}\nshared words and unique${i}\n`;
+    const journal = makeJournal(files);
+    const db = dbOf(journal);
+    ageFiles(journal);
+    expect(counts(await sync(journal))).toMatchObject({ added: 1200, errors: 0 });
+    execSql(db, "INSERT INTO entries_fts(entries_fts) VALUES ('integrity-check')"); // throws when FTS and entries differ
+    let s = snap(db, ['shared', 'unique17', 'note']);
+    expect(s.fts.shared).toHaveLength(1200);
+    expect(s.fts.unique17).toEqual(['2022/n17.md']);
+    expect(s.fts.note).toHaveLength(1200); // titles too
+
+    writeFile(journal, '2022/n17.md', '# Note 17\nrewritten with fresh17\n');
+    fs.rmSync(path.join(journal, '2023/n18.md'));
+    fs.renameSync(path.join(journal, '2024/n19.md'), path.join(journal, '2024/renamed.md'));
+    expect(counts(await sync(journal))).toMatchObject({ updated: 1, removed: 1, moved: 1 });
+    execSql(db, "INSERT INTO entries_fts(entries_fts) VALUES ('integrity-check')");
+    s = snap(db, ['shared', 'unique17', 'fresh17', 'unique18', 'unique19']);
+    expect(s.fts.shared).toHaveLength(1198);
+    expect(s.fts.unique17).toEqual([]);
+    expect(s.fts.fresh17).toEqual(['2022/n17.md']);
+    expect(s.fts.unique18).toEqual([]);
+    expect(s.fts.unique19).toEqual(['2024/renamed.md']);
+  });
+
   // SPEC §1: SIGINT/SIGTERM → write the index, release the lock, exit 0 within 2 s.
-  // Fails today: sync-command.ts installs no signal handler, so the process dies by the
-  // signal (exit 143), leaves its lock file behind and writes no index.
   it('SIGTERM during a sync: writes the index, releases the lock, exits 0 within 2 s', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 3000; i++) files[`d${i % 30}/n${i}.md`] = `# Note ${i}\n${'word #tag '.repeat(40)}\n- [ ] task\n[[link${i}]]\n`;
@@ -880,7 +906,11 @@ describe('inkdex sync', { timeout: 60_000 }, () => {
     expect(Date.now() - signalledAt).toBeLessThan(2000);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(fs.existsSync(`${db}.lock`)).toBe(false);
-    expect(snap(db).runs).toHaveLength(1);
+    const s = snap(db, ['word']);
+    expect(s.runs).toHaveLength(1);
+    // What was indexed before the signal is searchable, however far the run got.
+    expect(s.fts.word).toHaveLength(s.entries.length);
+    execSql(db, "INSERT INTO entries_fts(entries_fts) VALUES ('integrity-check')");
   });
 
   it('exits 2 on bad usage, with one line on stderr', async () => {

@@ -1,5 +1,5 @@
 /**
- * The benchmark driver: `npm run bench -- [--sizes 1k,10k] [--pairs 3] [--corpus] [--skip-serve]`.
+ * The benchmark driver: `npm run bench -- [--sizes 1k,10k] [--pairs 5] [--corpus] [--skip-serve]`.
  * Prints the machine, the command line and a table of results with met/missed per target,
  * and writes the same to bench/.cache/last-run.md.
  */
@@ -23,7 +23,7 @@ const CORPORA = ['cpp-docs', 'flancian-garden', 'krycho'];
 
 const USAGE = `usage: node dist/bench/run.js [options]
   --sizes LIST     journal sizes, e.g. 1k,10k,100k (default 1k,10k)
-  --pairs N        interleaved naive/inkdex cold-sync pairs, at least 3 (default 3)
+  --pairs N        interleaved naive/inkdex cold-sync pairs, at least 3 (default 5: this machine's run-to-run noise is ±10 %)
   --corpus         also run ../shared/corpora/*.tar.gz when present
   --skip-serve     skip the live 'serve' measurements
   --edits N        live edits to time (default 30, at least 30)
@@ -54,7 +54,7 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       sizes: { type: 'string', default: '1k,10k' },
-      pairs: { type: 'string', default: '3' },
+      pairs: { type: 'string', default: '5' },
       corpus: { type: 'boolean', default: false },
       'skip-serve': { type: 'boolean', default: false },
       edits: { type: 'string', default: '30' },

@@ -1,13 +1,13 @@
 /**
- * A sql.js database held in a Node Buffer: sql.js keeps a view of a Buffer handed to it
+ * A sql.js database held in a buffer of ours: sql.js keeps a view of a buffer handed to it
  * as the database file instead of copying it, so the file can be grown ahead of a bulk
- * build and written to disk straight from memory after a commit (see docs/benchmarks.md).
+ * build and written to disk straight from memory after a commit, with direct I/O as the
+ * buffer is page-aligned (see allocDatabaseBuffer and docs/benchmarks.md).
  * Also the statement cache and transactions. The index's own logic is in store.ts.
  */
 import { createRequire } from 'node:module';
 import type initSqlJs from 'sql.js';
 import type { Database, SqlValue, Statement } from 'sql.js';
-import { PAGE_SIZE } from './schema.js';
 
 export type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 let sqlModule: Promise<SqlJs> | undefined;

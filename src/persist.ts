@@ -84,7 +84,7 @@ function writeDirect(file: string, bytes: Uint8Array): boolean {
   try {
     fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | O_DIRECT, 0o644);
   } catch (err) {
-    if (errorCode(err) === 'EINVAL') return false;
+    if (DIRECT_REFUSED.has(errorCode(err))) return false;
     throw err;
   }
   try {
@@ -93,7 +93,7 @@ function writeDirect(file: string, bytes: Uint8Array): boolean {
     fs.fsyncSync(fd); // the data is on disk already; this makes the file's metadata durable
     return true;
   } catch (err) {
-    if (errorCode(err) === 'EINVAL') return false;
+    if (DIRECT_REFUSED.has(errorCode(err))) return false;
     throw err;
   } finally {
     fs.closeSync(fd);
@@ -103,6 +103,8 @@ function writeDirect(file: string, bytes: Uint8Array): boolean {
 const O_DIRECT = (fs.constants as Record<string, number | undefined>).O_DIRECT;
 /** Direct I/O wants buffer address, offset and length aligned to the device's block. */
 const DIRECT_BLOCK = 4096;
+/** How a file system or a misaligned buffer refuses direct I/O. */
+const DIRECT_REFUSED = new Set<string | undefined>(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
 
 function errorCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;

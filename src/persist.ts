@@ -48,12 +48,13 @@ export function readIndexFile(file: string): Promise<DatabaseFile | null> {
 export function writeIndexFileAtomic(file: string, bytes: Uint8Array): 'direct' | 'buffered' {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const how = writeDirect(tmp, bytes) ? 'direct' : 'buffered';
-  if (how === 'buffered') writeBuffered(tmp, bytes);
+  let how: 'direct' | 'buffered';
   try {
+    how = writeDirect(tmp, bytes) ? 'direct' : 'buffered';
+    if (how === 'buffered') writeBuffered(tmp, bytes);
     fs.renameSync(tmp, file);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    fs.rmSync(tmp, { force: true }); // a disk full or read-only: leave no partial temp file behind
     throw err;
   }
   syncFolder(dir);

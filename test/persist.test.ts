@@ -46,6 +46,15 @@ describe('writeIndexFileAtomic', () => {
     expect(fs.readdirSync(dir)).toEqual(['index.sqlite']);
   });
 
+  it('leaves no temp file behind when the rename fails', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'index.sqlite');
+    fs.mkdirSync(path.join(file, 'in-the-way'), { recursive: true }); // rename onto a non-empty folder fails
+    expect(() => writeIndexFileAtomic(file, pattern(allocDatabaseBuffer(16384).subarray(0, 16384), 5))).toThrow();
+    expect(fs.readdirSync(dir)).toEqual(['index.sqlite']);
+    expect(fs.statSync(file).isDirectory()).toBe(true);
+  });
+
   it('reads back what it wrote into a buffer with room to grow', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'index.sqlite');

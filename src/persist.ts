@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { allocDatabaseBuffer, type DatabaseFile } from './database.js';
+import { errorCode } from './scan.js';
 
 /**
  * Reads the index file into a buffer with room to grow (see database.ts), or null when
@@ -17,7 +18,7 @@ export function readIndexFile(file: string): Promise<DatabaseFile | null> {
   try {
     fd = fs.openSync(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve(null);
+    if (errorCode(err) === 'ENOENT') return Promise.resolve(null);
     return Promise.reject(err as Error);
   }
   let size: number;
@@ -107,10 +108,6 @@ const DIRECT_BLOCK = 4096;
 /** How a file system or a misaligned buffer refuses direct I/O. */
 const DIRECT_REFUSED = new Set<string | undefined>(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
 
-function errorCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
 function syncFolder(dir: string): void {
   let fd: number | undefined;
   try {
@@ -155,7 +152,7 @@ export function acquireLock(indexFile: string, command: string): () => void {
         }
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (errorCode(err) !== 'EEXIST') throw err;
     }
     const held = readLock(lockFile);
     // A lock from another machine (a shared drive) cannot be checked, so it is respected.
@@ -185,6 +182,6 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(err) === 'EPERM';
   }
 }

@@ -19,14 +19,15 @@ export interface OpenIndex {
 /**
  * @param log where to say that the index is being rebuilt, and why
  * @param whileReading work to overlap with reading the index file (which happens off the
- *   main thread, once the lock is held)
+ *   main thread, once the lock is held), given the journal's ignore rules
  */
-export async function openIndex(config: Config, log: (line: string) => void, whileReading?: () => Promise<void>): Promise<OpenIndex> {
+export async function openIndex(config: Config, log: (line: string) => void, whileReading?: (rules: IgnoreRules) => Promise<void>): Promise<OpenIndex> {
   try {
     fs.mkdirSync(path.dirname(config.db), { recursive: true });
   } catch (err) {
     throw new StartError(`cannot create the index folder ${path.dirname(config.db)}: ${(err as Error).message}`);
   }
+  const rules = ignoreRules(config.ignore, indexPathInJournal(config));
   const release = acquireLock(config.db, `inkdex ${config.command}`);
   try {
     // sql.js first, before other work keeps the main thread busy (it needs a few turns of
@@ -35,11 +36,11 @@ export async function openIndex(config: Config, log: (line: string) => void, whi
     await loadSql();
     const reading = readIndexFile(config.db);
     reading.catch(() => undefined); // awaited below, after whileReading
-    await whileReading?.();
+    await whileReading?.(rules);
     const { store, rebuiltBecause } = await Store.open(await reading, config.journal);
     if (rebuiltBecause) log(`inkdex: rebuilding the index ${config.db} from the folder: ${rebuiltBecause}`);
     store.failInterruptedRuns(new Date().toISOString());
-    return { store, rules: ignoreRules(config.ignore, indexPathInJournal(config)), release };
+    return { store, rules, release };
   } catch (err) {
     release();
     throw err;

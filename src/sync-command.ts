@@ -1,8 +1,7 @@
 /**
  * `inkdex sync`: one full sync, a summary, exit.
  */
-import { type Config, indexPathInJournal } from './config.js';
-import { ignoreRules } from './ignore.js';
+import type { Config } from './config.js';
 import { scanFolder, type ScanResult } from './scan.js';
 import { openIndex } from './open-index.js';
 import { writeIndexFileAtomic } from './persist.js';
@@ -28,8 +27,8 @@ export async function syncCommand(config: Config): Promise<number> {
     index = await openIndex(
       config,
       (line) => process.stderr.write(line + '\n'),
-      async () => {
-        listing = await scanFolder(config.journal, ignoreRules(config.ignore, indexPathInJournal(config))).catch(() => undefined);
+      async (rules) => {
+        listing = await scanFolder(config.journal, rules).catch(() => undefined);
       },
     );
   } catch (err) {

@@ -187,7 +187,8 @@ class Run {
 
     if (diff.fresh.length >= BULK_THRESHOLD) {
       this.store.reserveCapacity(diff.fresh.reduce((sum, f) => sum + f.size, 0));
-      const firstBuild = diff.unchanged === 0 && diff.changed.length === 0 && vanished.length === 0;
+      // Nothing indexed yet: no entry matched, changed or vanished.
+      const firstBuild = diff.unchanged === 0 && diff.changed.length === 0 && diff.vanished.length === 0;
       if (firstBuild && this.opts.ftsInOnePass && diff.fresh.length <= ONE_PASS_FTS_LIMIT) this.store.deferFts();
     }
     const movePool = new MovePool(vanished, scope.kind === 'incremental' ? (p) => this.goneNow(p, disk) : null, this.store);

@@ -697,31 +697,25 @@ function renderDetail(run) {
     ? h('p', { class: `detail-message${run.status === 'failed' ? ' is-failed' : ''}` }, String(run.message))
     : null;
 
-  const eventsBlock = h(
-    'div',
-    { class: 'detail-block' },
-    h('h4', null, `Changes (${fmtNum(events.length)})`),
-    events.length ? null : h('p', { class: 'muted' }, 'No entries changed in this run.'),
-  );
-  if (events.length) {
-    const list = h('ul', { class: 'events' });
-    eventsBlock.append(list);
-    renderChunked(list, events, eventItem, EVENTS_SHOWN, eventsBlock, 'changes');
-  }
-
-  const errorsBlock = h(
-    'div',
-    { class: 'detail-block' },
-    h('h4', null, `Errors (${fmtNum(errors.length)})`),
-    errors.length ? null : h('p', { class: 'muted' }, 'No file errors in this run.'),
-  );
-  if (errors.length) {
-    const list = h('ul', { class: 'problem-list compact' });
-    errorsBlock.append(list);
-    renderChunked(list, errors, problemItem, ERRORS_SHOWN, errorsBlock, 'errors');
-  }
-
+  const eventsBlock = detailList('Changes', events, 'No entries changed in this run.', 'events', eventItem, EVENTS_SHOWN, 'changes');
+  const errorsBlock = detailList('Errors', errors, 'No file errors in this run.', 'problem-list compact', problemItem, ERRORS_SHOWN, 'errors');
   replace(detail, detailHeader(run), message, facts, counts, eventsBlock, errorsBlock);
+}
+
+/** A titled block of a run's details: its items (the first `shown`, then more on demand), or `empty`. */
+function detailList(title, items, empty, listClass, renderItem, shown, noun) {
+  const block = h(
+    'div',
+    { class: 'detail-block' },
+    h('h4', null, `${title} (${fmtNum(items.length)})`),
+    items.length ? null : h('p', { class: 'muted' }, empty),
+  );
+  if (items.length) {
+    const list = h('ul', { class: listClass });
+    block.append(list);
+    renderChunked(list, items, renderItem, shown, block, noun);
+  }
+  return block;
 }
 
 function summaryNum(run, kind, events) {

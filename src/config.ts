@@ -22,6 +22,8 @@ export interface Config {
   readonly ignore: readonly string[];
   readonly maxFileSize: number;
   readonly json: boolean;
+  /** How the index file is kept; null: native when it loads here, else wasm. */
+  readonly engine: 'native' | 'wasm' | null;
 }
 
 /** Bad usage: exit code 2. */
@@ -47,6 +49,9 @@ Options:
   --ignore GLOB             skip matching paths, relative to JOURNAL_DIR (repeatable)
   --max-file-size BYTES     larger files are not read (default 5242880; suffixes K, M, G)
   --json                    sync: print the run summary as one JSON object
+  --engine native|wasm      how the index file is kept (default native when it loads here,
+                            else wasm; env INKDEX_ENGINE): native updates it in place (WAL),
+                            wasm rewrites it whole (readers reopen it to see changes)
   -h, --help                this help
   -v, --version             the version
 
@@ -76,6 +81,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         ignore: { type: 'string', multiple: true },
         'max-file-size': { type: 'string' },
         json: { type: 'boolean' },
+        engine: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -110,6 +116,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     throw new UsageError(`refusing to listen on non-loopback address ${host} without --token: anyone on the network could read the journal`);
   }
 
+  const engine = parseEngine(values.engine, env.INKDEX_ENGINE);
+
   const journal = resolveJournal(path.resolve(cwd, dir ?? '.'));
   const dbOption = values.db ?? env.INKDEX_DB;
   if (dbOption !== undefined && dbOption.trim() === '') throw new UsageError('--db must not be empty');
@@ -117,7 +125,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
 
   return {
     kind: 'run',
-    config: Object.freeze({ command, journal, db, host, port, token, reconcileEveryMs, ignore: Object.freeze(ignore), maxFileSize, json: values.json ?? false }),
+    config: Object.freeze({ command, journal, db, host, port, token, reconcileEveryMs, ignore: Object.freeze(ignore), maxFileSize, json: values.json ?? false, engine }),
   };
 }
 
@@ -130,6 +138,13 @@ function resolveJournal(dir: string): string {
   }
   if (!fs.statSync(real).isDirectory()) throw new StartError(`journal folder ${dir} is not a folder`);
   return real;
+}
+
+function parseEngine(option: string | undefined, env: string | undefined): 'native' | 'wasm' | null {
+  const [value, name] = option !== undefined ? [option, '--engine'] : [env, 'INKDEX_ENGINE'];
+  if (value === undefined || (option === undefined && value === '')) return null;
+  if (value === 'native' || value === 'wasm') return value;
+  throw new UsageError(`${name} must be native or wasm, not "${value}"`);
 }
 
 function parsePort(value: string | undefined): number {

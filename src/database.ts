@@ -1,13 +1,15 @@
 /**
- * A sql.js database held in a buffer of ours: sql.js keeps a view of a buffer handed to it
- * as the database file instead of copying it, so the file can be grown ahead of a bulk
- * build and written to disk straight from memory after a commit, with direct I/O as the
- * buffer is page-aligned (see allocDatabaseBuffer and docs/benchmarks.md).
- * Also the statement cache and transactions. The index's own logic is in store.ts.
+ * The wasm engine's connection: a sql.js database held in a buffer of ours. sql.js keeps a
+ * view of a buffer handed to it as the database file instead of copying it, so the file
+ * can be grown ahead of a bulk build and written to disk straight from memory after a
+ * commit, with direct I/O as the buffer is page-aligned (see allocDatabaseBuffer and
+ * docs/benchmarks.md). Also the statement cache and transactions. The index's own SQL is
+ * in store.ts and queries.ts.
  */
 import { createRequire } from 'node:module';
 import type initSqlJs from 'sql.js';
 import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Connection, SqlParam } from './sql-connection.js';
 
 export type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 let sqlModule: Promise<SqlJs> | undefined;
@@ -48,18 +50,28 @@ const WASM_PAGE = 65536;
 /** A WebAssembly memory holds at most 4 GiB (2 GiB on some builds): past that, a plain Buffer. */
 const MAX_WASM_PAGES = 32768;
 
-export class SqlDatabase {
+export class WasmDatabase implements Connection {
   private readonly statements = new Map<string, Statement>();
+  private readonly functions = new Map<string, (...args: never[]) => number | string | null>();
 
   /**
    * @param file the buffer sql.js uses as the database file, while the database fits in it
    */
-  protected constructor(
+  constructor(
     private readonly SQL: SqlJs,
     private db: Database,
     private file: DatabaseFile | null,
   ) {
     configure(db);
+  }
+
+  defineFunction(name: string, fn: (...args: never[]) => number | string | null): void {
+    this.functions.set(name, fn);
+    this.db.create_function(name, fn as never);
+  }
+
+  exec(sql: string): void {
+    this.db.exec(sql);
   }
 
   close(): void {
@@ -93,6 +105,7 @@ export class SqlDatabase {
     this.db.close();
     this.db = new this.SQL.Database(buffer);
     configure(this.db);
+    for (const [name, fn] of this.functions) this.db.create_function(name, fn as never);
     this.file = { buffer, length: image.length };
   }
 
@@ -118,7 +131,7 @@ export class SqlDatabase {
   }
 
   /** A cached prepared statement. */
-  protected stmt(sql: string): Statement {
+  private stmt(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -127,55 +140,34 @@ export class SqlDatabase {
     return s;
   }
 
-  run(sql: string, params: SqlValue[] = []): void {
+  run(sql: string, params: SqlParam[] = []): void {
     const s = this.stmt(sql);
-    s.run(params);
+    s.run(params as SqlValue[]);
   }
 
   /** All rows of a query as objects. */
-  all<T>(sql: string, params: SqlValue[] = []): T[] {
+  all<T>(sql: string, params: SqlParam[] = []): T[] {
     const s = this.stmt(sql);
-    s.bind(params);
+    s.bind(params as SqlValue[]);
     const rows: T[] = [];
     while (s.step()) rows.push(s.getAsObject() as T);
     s.reset();
     return rows;
   }
 
-  get<T>(sql: string, params: SqlValue[] = []): T | undefined {
+  get<T>(sql: string, params: SqlParam[] = []): T | undefined {
     return this.all<T>(sql, params)[0];
   }
 
-  transaction<T>(fn: () => T): T {
-    this.begin();
-    try {
-      const result = fn();
-      this.commit();
-      return result;
-    } catch (err) {
-      this.rollback();
-      throw err;
-    }
-  }
-
-  /** For a transaction that spans awaits (see sync.ts); prefer `transaction`. */
   begin(): void {
     this.db.exec('BEGIN');
   }
 
   commit(): void {
-    this.beforeCommit();
     this.db.exec('COMMIT');
   }
 
-  /** Writes held back until the transaction ends (subclasses queue rows). */
-  protected beforeCommit(): void {}
-
-  /** Drops what beforeCommit would have written. */
-  protected onRollback(): void {}
-
   rollback(): void {
-    this.onRollback();
     try {
       this.db.exec('ROLLBACK');
     } catch {
@@ -194,11 +186,4 @@ function configure(db: Database): void {
   db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
 }
 
-/** The schema_version in `meta`, or null when the database is not an inkdex index. */
-export function readVersion(db: Database): string | null {
-  const hasMeta = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-  if (hasMeta.length === 0) return null;
-  const rows = db.exec("SELECT value FROM meta WHERE key = 'schema_version'");
-  const v = rows[0]?.values[0]?.[0];
-  return typeof v === 'string' ? v : null;
-}
+

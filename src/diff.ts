@@ -1,8 +1,19 @@
 /**
  * Pure: what the disk shows vs what the index holds → what a run must do.
  */
-import type { DiskFile } from './scan.js';
-import type { IndexedStat } from './store.js';
+
+/** A file as listed on disk. */
+export interface ListedStat {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A file as the index knows it: its stat, and when it was last read. */
+export interface KnownStat extends ListedStat {
+  /** When the file was last read (ms since epoch), if racily close to its mtime; else far in the future. */
+  checkedMs: number;
+}
 
 /**
  * A size+mtime match is trusted only if the mtime was at least this long before we last
@@ -11,13 +22,13 @@ import type { IndexedStat } from './store.js';
  */
 export const RACY_MS = 2000;
 
-export interface Diff<T extends IndexedStat> {
+export interface Diff<T extends KnownStat, D extends ListedStat = ListedStat> {
   /** Same size and mtime as indexed, and not racy: nothing to do. */
   unchanged: number;
   /** Indexed, but the stat differs (or is racy): read and compare hashes. */
-  changed: Array<{ disk: DiskFile; indexed: T }>;
+  changed: Array<{ disk: D; indexed: T }>;
   /** On disk, not indexed: added, or the new side of a move. */
-  fresh: DiskFile[];
+  fresh: D[];
   /** Indexed, not on disk: removed, or the old side of a move (once confirmed gone). */
   vanished: T[];
 }
@@ -26,12 +37,12 @@ export interface Diff<T extends IndexedStat> {
  * @param keep paths that are not listed on disk but must not be treated as gone
  *   (they lie in a folder that could not be read).
  */
-export function diffListings<T extends IndexedStat>(
-  disk: ReadonlyMap<string, DiskFile>,
+export function diffListings<T extends KnownStat, D extends ListedStat>(
+  disk: ReadonlyMap<string, D>,
   indexed: ReadonlyMap<string, T>,
   keep: (path: string) => boolean = () => false,
-): Diff<T> {
-  const diff: Diff<T> = { unchanged: 0, changed: [], fresh: [], vanished: [] };
+): Diff<T, D> {
+  const diff: Diff<T, D> = { unchanged: 0, changed: [], fresh: [], vanished: [] };
   for (const file of disk.values()) {
     const known = indexed.get(file.path);
     if (!known) diff.fresh.push(file);
@@ -46,13 +57,21 @@ export function diffListings<T extends IndexedStat>(
   return diff;
 }
 
-export function statTrusted(file: DiskFile, known: IndexedStat): boolean {
+export function statTrusted(file: ListedStat, known: KnownStat): boolean {
   return file.size === known.size && file.mtimeMs === known.mtimeMs && !isRacy(known.mtimeMs, known.checkedMs);
 }
 
 /** True when a file read at `checkedMs` may have changed again within the same mtime tick. */
 export function isRacy(mtimeMs: number, checkedMs: number): boolean {
   return mtimeMs >= checkedMs - RACY_MS;
+}
+
+/**
+ * What the index must remember of a read for the next stat comparison: the read time when
+ * it was racy (the stat cannot be trusted on its own), else null (it can).
+ */
+export function racyCheck(mtimeMs: number, checkedMs: number): number | null {
+  return isRacy(mtimeMs, checkedMs) ? checkedMs : null;
 }
 
 /** True when `path` lies in one of `dirs` (relative folder paths; '' is the root). */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseEntry } from './parse.js';
 import { describeFsError, errorCode, type DiskFile } from './scan.js';
-import type { EntryRecord } from './store.js';
+import type { EntryRecord } from './index-types.js';
 
 export type FileRead =
   | { ok: true; bytes: Buffer; text: string; hash: string; checkedMs: number }

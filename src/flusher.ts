@@ -1,14 +1,18 @@
 /**
- * Writes the in-memory index to its file after changes: debounced, never during a run,
- * and rate-bounded so that exporting takes at most ~20 % of wall time under a stream of
- * edits (each write waits 4× the previous write's duration after it).
+ * Makes committed changes durable in the index file after runs: debounced, never during a
+ * run, and rate-bounded so that writing takes at most ~20 % of wall time under a stream of
+ * edits (each write waits 4× the previous write's duration after it). The wasm engine
+ * writes the whole file then; the native engine's commits are in the file already, and
+ * once the index has been quiet for a while its write-ahead log is folded in (`settle`).
  */
-import { writeIndexFileAtomic } from './persist.js';
-import type { Store } from './store.js';
+import { EventEmitter } from 'node:events';
+import type { IndexFile } from './index-types.js';
 
 const DEBOUNCE_MS = 30;
 /** Wait this many times the last write's duration before the next one (≤ 20 % busy). */
 const QUIET_FACTOR = 4;
+/** Quiet this long after the last write: settle the file (native: checkpoint the log). */
+const SETTLE_AFTER_MS = 10_000;
 
 export interface FlushStatus {
   lastWriteAt: string | null;
@@ -19,22 +23,30 @@ export interface FlushStatus {
   writes: number;
 }
 
-export class Flusher {
+export interface FlusherEvents {
+  /** The index file holds the latest changes (the status it reports is current). */
+  written: [];
+}
+
+export class Flusher extends EventEmitter<FlusherEvents> {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
+  private settleTimer: NodeJS.Timeout | null = null;
   private lastEnd = 0;
   private readonly state: FlushStatus = { lastWriteAt: null, lastWriteMs: 0, sizeBytes: 0, error: null, writes: 0 };
 
   constructor(
-    private readonly store: Store,
-    private readonly file: string,
+    private readonly file: IndexFile,
     /** True while a run is under way: the database is then mid-change. */
     private readonly busy: () => boolean,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   status(): FlushStatus {
-    return { ...this.state };
+    const file = this.file.status();
+    return { ...this.state, sizeBytes: file.sizeBytes || this.state.sizeBytes, error: this.state.error ?? file.error };
   }
 
   /** Something changed: write it soon. */
@@ -46,7 +58,9 @@ export class Flusher {
   /** Writes now if anything changed (shutdown). */
   flushNow(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     this.timer = null;
+    this.settleTimer = null;
     if (this.dirty) this.write();
   }
 
@@ -67,16 +81,17 @@ export class Flusher {
     const start = Date.now();
     this.dirty = false;
     try {
-      const bytes = this.store.snapshot();
-      writeIndexFileAtomic(this.file, bytes);
-      this.state.sizeBytes = bytes.length;
+      this.file.persist();
+      this.state.sizeBytes = this.file.status().sizeBytes;
       this.state.lastWriteAt = new Date().toISOString();
       this.state.writes++;
-      if (this.state.error) this.log(`inkdex: the index file ${this.file} is written again`);
+      if (this.state.error) this.log(`inkdex: the index file ${this.file.path} is written again`);
       this.state.error = null;
+      this.scheduleSettle();
+      this.emit('written');
     } catch (err) {
       this.dirty = true;
-      const message = `cannot write the index file ${this.file}: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `cannot write the index file ${this.file.path}: ${err instanceof Error ? err.message : String(err)}`;
       if (this.state.error !== message) this.log(`inkdex: ${message}`);
       this.state.error = message;
       this.schedule();
@@ -84,5 +99,15 @@ export class Flusher {
       this.lastEnd = Date.now();
       this.state.lastWriteMs = this.lastEnd - start;
     }
+  }
+
+  private scheduleSettle(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      if (this.busy()) return this.scheduleSettle();
+      this.file.settle();
+    }, SETTLE_AFTER_MS);
+    this.settleTimer.unref();
   }
 }

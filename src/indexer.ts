@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Store, Trigger } from './store.js';
+import type { SyncStore as Store, Trigger } from './index-types.js';
 import { emptyStats, runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
 import { nfc } from './nfc.js';
 

@@ -2,7 +2,7 @@
  * Move detection: a vanished entry is claimed by a new file with the same bytes, which
  * then keeps the entry's id (SPEC §3).
  */
-import type { IndexedFile, Store } from './store.js';
+import type { EntryStore as Store, IndexedFile } from './index-types.js';
 
 /**
  * Vanished entries waiting to be claimed by a new file with the same bytes (a move).

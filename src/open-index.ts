@@ -1,27 +1,33 @@
 /**
- * Taking hold of an index: the lock, then the file (or a fresh index when it is absent,
- * corrupt or of another schema version).
+ * Taking hold of an index: the lock, the engine (native unless it cannot load here or
+ * wasm is asked for), then the file (or a fresh index when it is absent, damaged or of
+ * another schema version; never somebody else's file).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Config, indexPathInJournal, StartError } from './config.js';
-import { ignoreRules, type IgnoreRules } from './ignore.js';
-import { acquireLock, readIndexFile } from './persist.js';
 import { loadSql } from './database.js';
-import { Store } from './store.js';
+import { ignoreRules, type IgnoreRules } from './ignore.js';
+import { ForeignFileError } from './index-file-check.js';
+import type { EngineName, OpenedIndex } from './index-types.js';
+import { loadNative } from './native-database.js';
+import { openNative } from './native-engine.js';
+import { acquireLock } from './persist.js';
+import { openWasm, startReadingWasm } from './wasm-engine.js';
 
-export interface OpenIndex {
-  store: Store;
+export interface OpenIndex extends OpenedIndex {
   rules: IgnoreRules;
-  release(): void;
+  /** Closes the index (the file alone is then complete) and releases the lock. Safe to call twice. */
+  close(): void;
 }
 
 /**
- * @param log where to say that the index is being rebuilt, and why
- * @param whileReading work to overlap with reading the index file (which happens off the
- *   main thread, once the lock is held), given the journal's ignore rules
+ * @param log where to say that the index is being rebuilt (and why), or which engine runs
+ * @param whileOpening work to overlap with reading the index file (the wasm engine reads
+ *   it off the main thread once the lock is held), given the journal's ignore rules
  */
-export async function openIndex(config: Config, log: (line: string) => void, whileReading?: (rules: IgnoreRules) => Promise<void>): Promise<OpenIndex> {
+export async function openIndex(config: Config, log: (line: string) => void, whileOpening?: (rules: IgnoreRules) => Promise<void>): Promise<OpenIndex> {
+  const engine = chooseEngine(config.engine, log);
   try {
     fs.mkdirSync(path.dirname(config.db), { recursive: true });
   } catch (err) {
@@ -30,25 +36,82 @@ export async function openIndex(config: Config, log: (line: string) => void, whi
   const rules = ignoreRules(config.ignore, indexPathInJournal(config));
   const release = acquireLock(config.db, `inkdex ${config.command}`);
   try {
-    // sql.js first, before other work keeps the main thread busy (it needs a few turns of
-    // the event loop: ~15 ms alone, ~95 ms during the folder walk), and before the index's
-    // buffer: under an address-space limit (ulimit -v) its memory must be reserved first.
-    await loadSql();
-    const reading = readIndexFile(config.db);
-    reading.catch(() => undefined); // awaited below, after whileReading
-    await whileReading?.(rules);
-    const { store, rebuiltBecause } = await Store.open(await reading, config.journal);
-    if (rebuiltBecause) log(`inkdex: rebuilding the index ${config.db} from the folder: ${rebuiltBecause}`);
-    store.failInterruptedRuns(new Date().toISOString());
-    return { store, rules, release };
+    const opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, rules, whileOpening) : await openWasmIndex(config, rules, whileOpening);
+    if (opened.rebuiltBecause) log(`inkdex: rebuilding the index ${config.db} from the folder: ${opened.rebuiltBecause}`);
+    opened.store.failInterruptedRuns(new Date().toISOString());
+    let closed = false;
+    return {
+      ...opened,
+      rules,
+      close() {
+        if (closed) return;
+        closed = true;
+        try {
+          opened.file.close();
+        } finally {
+          release();
+        }
+      },
+    };
   } catch (err) {
     release();
+    if (err instanceof ForeignFileError) throw new StartError(err.message);
     throw err;
   }
+}
+
+type Engine = { name: 'native'; module: Extract<ReturnType<typeof loadNative>, { ok: true }> } | { name: 'wasm' };
+
+/** `native` unless asked otherwise; asked for `native` where it cannot load: exit 1. */
+function chooseEngine(asked: EngineName | null, log: (line: string) => void): Engine {
+  if (asked === 'wasm') return { name: 'wasm' };
+  const native = loadNative();
+  if (native.ok) return { name: 'native', module: native };
+  if (asked === 'native') throw new StartError(`the native engine cannot load here (better-sqlite3: ${native.why}); use --engine wasm`);
+  log(`inkdex: the native engine is not available here (better-sqlite3: ${native.why}); using the wasm engine`);
+  return { name: 'wasm' };
+}
+
+async function openNativeIndex(
+  module: Extract<ReturnType<typeof loadNative>, { ok: true }>,
+  config: Config,
+  rules: IgnoreRules,
+  whileOpening?: (rules: IgnoreRules) => Promise<void>,
+): Promise<OpenedIndex> {
+  const opened = openNative(module, config.db, config.journal);
+  try {
+    await whileOpening?.(rules);
+  } catch (err) {
+    opened.file.close();
+    throw err;
+  }
+  return opened;
+}
+
+async function openWasmIndex(config: Config, rules: IgnoreRules, whileOpening?: (rules: IgnoreRules) => Promise<void>): Promise<OpenedIndex> {
+  // sql.js first, before other work keeps the main thread busy (it needs a few turns of
+  // the event loop: ~15 ms alone, ~95 ms during the folder walk), and before the index's
+  // buffer: under an address-space limit (ulimit -v) its memory must be reserved first.
+  await loadSql();
+  const read = startReadingWasm(config.db);
+  read.reading.catch(() => undefined); // awaited in openWasm, after whileOpening
+  await whileOpening?.(rules);
+  return openWasm(config.db, config.journal, read);
 }
 
 /** The package version, read once from package.json. */
 export function packageVersion(): string {
   const file = new URL('../../package.json', import.meta.url);
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * An index at `file` with the engine named, without the lock or the checks' log lines:
+ * for tests and benchmarks that drive the storage seam in-process.
+ */
+export async function openIndexFile(engine: EngineName, file: string, journalRoot: string): Promise<OpenedIndex> {
+  if (engine === 'wasm') return openWasm(file, journalRoot, startReadingWasm(file));
+  const native = loadNative();
+  if (!native.ok) throw new StartError(`the native engine cannot load here (better-sqlite3: ${native.why})`);
+  return openNative(native, file, journalRoot);
 }

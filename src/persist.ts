@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { allocDatabaseBuffer, type DatabaseFile } from './database.js';
-import { errorCode } from './scan.js';
+import { errorCode } from './fs-errors.js';
 
 /**
  * Reads the index file into a buffer with room to grow (see database.ts), or null when

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { entryRecord, FileReader } from './entry-file.js';
 import type { DiskFile } from './scan.js';
-import type { EntryRecord } from './store.js';
+import type { EntryRecord } from './index-types.js';
 
 export interface WorkItem {
   disk: DiskFile;

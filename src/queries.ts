@@ -1,61 +1,25 @@
 /**
- * Read models for the HTTP API: every query the server answers, straight from the
- * in-memory index (so answers are current even while a run is writing).
+ * Read models for the HTTP API and the CLI's report: every query the server answers, on
+ * the writer's own connection (so answers are current even while a run is writing), the
+ * same SQL for both engines.
  */
-import type { Store } from './store.js';
-
-export interface RunRow {
-  id: number;
-  trigger: string;
-  kind: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  scanned: number | null;
-  added: number | null;
-  updated: number | null;
-  unchanged: number | null;
-  moved: number | null;
-  removed: number | null;
-  errors: number | null;
-  message: string | null;
-}
-
-export interface EventRow {
-  id: number;
-  runId: number;
-  at: string;
-  path: string;
-  oldPath: string | null;
-  kind: string;
-  contentHash: string | null;
-}
-
-export interface FileErrorRow {
-  path: string;
-  message: string;
-  at: string;
-}
-
-export interface EntrySummary {
-  id: number;
-  path: string;
-  title: string;
-  date: string | null;
-  tags: string[];
-  wordCount: number;
-  snippet: string;
-}
-
-export interface EntryQuery {
-  q?: string;
-  tag?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-  offset: number;
-}
+import { RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
+import type { Connection } from './sql-connection.js';
+import {
+  BadQueryError,
+  type ActivityYear,
+  type BrokenLink,
+  type Counts,
+  type EntryDetail,
+  type EntryQuery,
+  type EntryRef,
+  type EntrySummary,
+  type EventRow,
+  type FileErrorRow,
+  type IndexReader,
+  type LinkRow,
+  type RunRow,
+} from './index-types.js';
 
 /** Marks around matched words in search snippets (plain text: render them as you like). */
 export const SNIPPET_OPEN = '«';
@@ -64,15 +28,13 @@ export const SNIPPET_CLOSE = '»';
 const RUN_COLUMNS = `id, trigger, kind, status, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs,
   scanned, added, updated, unchanged, moved, removed, errors, message`;
 const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind, content_hash AS contentHash';
+const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
-/** Thrown for a full-text query SQLite cannot parse, even after quoting its words. */
-export class BadQueryError extends Error {}
+export class Queries implements IndexReader {
+  constructor(private readonly store: Connection) {}
 
-export class Queries {
-  constructor(private readonly store: Store) {}
-
-  counts(): { entries: number; tags: number; errors: number } {
-    return this.store.get<{ entries: number; tags: number; errors: number }>(
+  counts(): Counts {
+    return this.store.get<Counts>(
       'SELECT (SELECT count(*) FROM entries) AS entries, (SELECT count(DISTINCT tag) FROM tags) AS tags, (SELECT count(*) FROM file_errors) AS errors',
     )!;
   }
@@ -89,28 +51,42 @@ export class Queries {
     return this.store.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`);
   }
 
+  /** The run's events, each with the entry now at its path (null when none is). */
   runEvents(runId: number): EventRow[] {
-    return this.store.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE run_id = ? ORDER BY id`, [runId]);
+    return this.store.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS_EV}, e.id AS entryId FROM entry_events ev LEFT JOIN entries e ON e.path = ev.path WHERE ev.run_id = ? ORDER BY ev.id`,
+      [runId],
+    );
   }
 
   runErrors(runId: number): FileErrorRow[] {
-    return this.store.all<FileErrorRow>('SELECT path, message, at FROM file_errors WHERE run_id = ? ORDER BY path', [runId]);
+    return this.store.all<FileErrorRow>(
+      'SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path WHERE f.run_id = ? ORDER BY f.path',
+      [runId],
+    );
   }
 
   fileErrors(): FileErrorRow[] {
-    return this.store.all<FileErrorRow>('SELECT path, message, at FROM file_errors ORDER BY path');
+    return this.store.all<FileErrorRow>('SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path ORDER BY f.path');
   }
 
   tags(): Array<{ tag: string; count: number }> {
     return this.store.all('SELECT tag, count(*) AS count FROM tags GROUP BY tag ORDER BY count DESC, tag');
   }
 
-  /** Entries per day over the last `days` days (days without entries are left out). */
-  activity(days: number, today: string): Array<{ date: string; count: number }> {
-    return this.store.all(
-      "SELECT date, count(*) AS count FROM entries WHERE date IS NOT NULL AND date > date(?, '-' || ? || ' days') AND date <= ? GROUP BY date ORDER BY date",
-      [today, days, today],
+  /** Entries per day of one year (the latest with dated entries unless asked), and every year's total. */
+  activity(year: number | null): ActivityYear {
+    const years = this.store.all<{ year: number; count: number }>(
+      'SELECT CAST(substr(date, 1, 4) AS INTEGER) AS year, count(*) AS count FROM entries WHERE date IS NOT NULL GROUP BY 1 ORDER BY 1',
     );
+    const shown = year ?? years.at(-1)?.year ?? null;
+    if (shown === null) return { year: null, years, days: [] };
+    const y = String(shown).padStart(4, '0');
+    const days = this.store.all<{ date: string; count: number }>(
+      'SELECT date, count(*) AS count FROM entries WHERE date >= ? AND date <= ? GROUP BY date ORDER BY date',
+      [`${y}-01-01`, `${y}-12-31`],
+    );
+    return { year: shown, years, days };
   }
 
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
@@ -136,12 +112,14 @@ export class Queries {
     const condition = match === null ? where : `entries_fts MATCH ? AND ${where}`;
     const args = match === null ? params : [match, ...params];
     const snippet = match === null ? 'substr(e.body, 1, 400)' : `snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', -1, 24)`;
+    // Best match first (BM25 over matchinfo, see rank.ts), then newest.
+    const order = match === null ? 'e.date IS NULL, e.date DESC, e.path' : `${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}')) DESC, e.date IS NULL, e.date DESC, e.path`;
     const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
     const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
       `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, ${snippet} AS snippet,
          (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
        FROM ${from} WHERE ${condition}
-       ORDER BY e.date IS NULL, e.date DESC, e.path LIMIT ? OFFSET ?`,
+       ORDER BY ${order} LIMIT ? OFFSET ?`,
       [...args, query.limit, query.offset],
     );
     return {
@@ -154,7 +132,7 @@ export class Queries {
     };
   }
 
-  entry(id: number): Record<string, unknown> | undefined {
+  entry(id: number): EntryDetail | undefined {
     const e = this.store.get<{
       id: number; path: string; title: string; date: string | null; frontmatter: string; body: string; word_count: number;
       content_hash: string; size: number; mtime_ms: number; indexed_at: string; error: string | null;
@@ -174,12 +152,27 @@ export class Queries {
       indexedAt: e.indexed_at,
       error: e.error,
       tags: this.store.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
-      links: this.store.all('SELECT target, kind FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
+      links: this.store.all<LinkRow>('SELECT target, kind, target_id AS targetId FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
       tasks: this.store
         .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
         .map((t) => ({ ...t, done: t.done === 1 })),
+      backlinks: this.store.all<EntryRef>(
+        'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
+        [id, id],
+      ),
       history: this.history(e.path),
     };
+  }
+
+  /** Links that resolve to no entry, by linking path. */
+  brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] } {
+    const total = this.store.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE target_id IS NULL')!.n;
+    const links = this.store.all<BrokenLink>(
+      `SELECT l.entry_id AS entryId, e.path, l.target, l.kind FROM links l JOIN entries e ON e.id = l.entry_id
+       WHERE l.target_id IS NULL ORDER BY e.path, l.rowid LIMIT ? OFFSET ?`,
+      [limit, offset],
+    );
+    return { total, links };
   }
 
   /** The entry's events, newest first, following moves back to where it was added. */

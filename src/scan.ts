@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IgnoreRules } from './ignore.js';
+import { describeFsError, errorCode } from './fs-errors.js';
 import { nfc } from './nfc.js';
 
 export interface DiskFile {
@@ -80,16 +81,4 @@ function statPath(root: string, diskPath: string, rel: string): DiskFile | null 
 }
 
 
-
-export function errorCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** "EACCES: permission denied" without the absolute path noise. */
-export function describeFsError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
-  if (e?.code === 'EISDIR') return 'is a folder';
-  if (e?.code) return `${e.code}: ${e.message.replace(/^[A-Z]+: /, '').replace(/,.*$/, '')}`;
-  return err instanceof Error ? err.message : String(err);
-}
+export { describeFsError, errorCode } from './fs-errors.js';

@@ -10,7 +10,6 @@ import { Flusher } from './flusher.js';
 import { Indexer } from './indexer.js';
 import { RunMetrics } from './metrics.js';
 import { openIndex, packageVersion } from './open-index.js';
-import { Queries } from './queries.js';
 import { createApp } from './server.js';
 import { JournalWatcher } from './watch.js';
 
@@ -28,9 +27,10 @@ export async function serveCommand(config: Config): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  const { store, rules, release } = await openIndex(config, log);
+  const index = await openIndex(config, log);
+  const { store, rules } = index;
   const indexer = new Indexer(store, { root: config.journal, rules, maxFileSize: config.maxFileSize });
-  const flusher = new Flusher(store, config.db, () => indexer.current !== null, log);
+  const flusher = new Flusher(index.file, () => indexer.current !== null, log);
   const metrics = new RunMetrics();
   let lastMissedResync = 0;
   const watcher = new JournalWatcher(config.journal, rules, {
@@ -52,7 +52,7 @@ export async function serveCommand(config: Config): Promise<number> {
   const closing = new AbortController();
   let port = config.port;
   const app = createApp({
-    queries: new Queries(store),
+    queries: index.reader,
     indexer,
     watcher,
     flusher,
@@ -71,8 +71,7 @@ export async function serveCommand(config: Config): Promise<number> {
       server.listen(config.port, config.host, () => resolve());
     });
   } catch (err) {
-    release();
-    store.close();
+    index.close();
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : e.code === 'EADDRNOTAVAIL' ? 'no such address here' : e.message;
     throw new StartError(`cannot listen on ${config.host}:${config.port}: ${why}`);
@@ -102,7 +101,6 @@ export async function serveCommand(config: Config): Promise<number> {
   closing.abort();
   server.close();
   (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-  store.close();
-  release();
+  index.close();
   return 0;
 }

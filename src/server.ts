@@ -10,13 +10,13 @@ import { streamSSE } from 'hono/streaming';
 import { assessHealth } from './health.js';
 import type { Indexer, IndexerEvents } from './indexer.js';
 import type { FlushStatus } from './flusher.js';
-import { BadQueryError, type Queries } from './queries.js';
+import { BadQueryError, type IndexReader } from './index-types.js';
 import { guard } from './safety.js';
 import type { WatcherStatus } from './watch.js';
 import { renderMetrics, type RunMetrics } from './metrics.js';
 
 export interface AppDeps {
-  queries: Queries;
+  queries: IndexReader;
   indexer: Pick<Indexer, 'requestFull' | 'current' | 'lastRun' | 'lagMs' | 'on' | 'off'>;
   watcher: { status(): WatcherStatus };
   flusher: { status(): FlushStatus };
@@ -123,10 +123,11 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/api/tags', (c) => c.json({ tags: queries.tags() }));
   app.get('/api/errors', (c) => c.json({ errors: queries.fileErrors() }));
-  app.get('/api/activity', (c) => {
-    const days = intParam(c, 'days', 365, 1, 3660);
-    return c.json({ days: queries.activity(days, new Date().toISOString().slice(0, 10)) });
-  });
+  app.get('/api/activity', (c) => c.json(queries.activity(optionalIntParam(c, 'year', 1, 9999))));
+
+  app.get('/api/links/broken', (c) =>
+    c.json(queries.brokenLinks(intParam(c, 'limit', 100, 1, 1000), intParam(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER))),
+  );
 
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {

@@ -4,7 +4,6 @@
 import type { Config } from './config.js';
 import { scanFolder, type ScanResult } from './scan.js';
 import { openIndex } from './open-index.js';
-import { writeIndexFileAtomic } from './persist.js';
 import { progressReporter } from './progress.js';
 import { runSync, type RunSummary } from './sync.js';
 
@@ -36,7 +35,7 @@ export async function syncCommand(config: Config): Promise<number> {
     process.off('SIGTERM', onSignal);
     throw err;
   }
-  const { store, rules, release } = index;
+  const { store, rules } = index;
   try {
     const progress = progressReporter(process.stderr);
     const { summary } = await runSync(store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
@@ -44,8 +43,8 @@ export async function syncCommand(config: Config): Promise<number> {
       shouldStop: () => signalled !== null,
     });
     progress.done();
-    writeIndexFileAtomic(config.db, store.snapshot());
-    const errors = store.all<{ path: string; message: string }>('SELECT path, message FROM file_errors WHERE run_id = ? ORDER BY path', [summary.id]);
+    index.file.persist();
+    const errors = index.reader.runErrors(summary.id);
     if (config.json) process.stdout.write(JSON.stringify({ ...summary, journal: config.journal, db: config.db }) + '\n');
     else process.stdout.write(describeRun(summary, config.db) + '\n');
     reportFileErrors(errors);
@@ -57,8 +56,7 @@ export async function syncCommand(config: Config): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    store.close();
-    release();
+    index.close();
   }
 }
 

@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { diffListings, isUnder, type Diff } from './diff.js';
+import { diffListings, isUnder, racyCheck, type Diff } from './diff.js';
 import { MovePool } from './moves.js';
 import { nfc } from './nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
 import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
-import type { IndexedFile, RunKind, RunStats, Store, Trigger } from './store.js';
+import type { IndexedFile, RunKind, RunStats, SyncStore as Store, Trigger } from './index-types.js';
 
 export interface SyncOptions {
   /** Absolute, symlink-resolved journal folder. */
@@ -120,7 +120,7 @@ export async function runSync(
     message = err instanceof Error ? err.message : String(err);
   }
   try {
-    store.finishDeferredFts();
+    store.finishBulk();
   } catch (err) {
     status = 'failed';
     message ??= `building the full-text index failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -186,10 +186,12 @@ class Run {
     hooks.onProgress?.({ ...progress });
 
     if (diff.fresh.length >= BULK_THRESHOLD) {
-      this.store.reserveCapacity(diff.fresh.reduce((sum, f) => sum + f.size, 0));
       // Nothing indexed yet: no entry matched, changed or vanished.
       const firstBuild = diff.unchanged === 0 && diff.changed.length === 0 && diff.vanished.length === 0;
-      if (firstBuild && this.opts.ftsInOnePass && diff.fresh.length <= ONE_PASS_FTS_LIMIT) this.store.deferFts();
+      this.store.prepareBulk(
+        diff.fresh.reduce((sum, f) => sum + f.size, 0),
+        firstBuild && this.opts.ftsInOnePass === true && diff.fresh.length <= ONE_PASS_FTS_LIMIT,
+      );
     }
     const movePool = new MovePool(vanished, scope.kind === 'incremental' ? (p) => this.goneNow(p, disk) : null, this.store);
     const files = preparer(
@@ -255,14 +257,14 @@ class Run {
     }
   }
 
-  private async planFull(listing?: ScanResult): Promise<{ diff: Diff<IndexedFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
+  private async planFull(listing?: ScanResult): Promise<{ diff: Diff<IndexedFile, DiskFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
     const scan = listing ?? (await scanFolder(this.opts.root, this.opts.rules));
     const failed = [...scan.failedDirs.keys()];
     const byStat = diffListings(scan.files, this.store.listIndexed(), (p) => isUnder(p, failed));
     // Hashes only for the entries that need one: the changed (to spot a touch) and the
     // vanished (to pair moves). A no-op run fetches none.
     const changed = this.store.withHashes(byStat.changed.map((c) => c.indexed));
-    const diff: Diff<IndexedFile> = {
+    const diff: Diff<IndexedFile, DiskFile> = {
       ...byStat,
       changed: byStat.changed.map((c, i) => ({ disk: c.disk, indexed: changed[i]! })),
       vanished: this.store.withHashes(byStat.vanished),
@@ -270,7 +272,7 @@ class Run {
     return { diff, disk: scan.files, failedDirs: scan.failedDirs };
   }
 
-  private planIncremental(paths: ReadonlySet<string>): { diff: Diff<IndexedFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
+  private planIncremental(paths: ReadonlySet<string>): { diff: Diff<IndexedFile, DiskFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
     const disk = new Map<string, DiskFile>();
     const indexed = new Map<string, IndexedFile>();
     for (const diskPath of paths) {
@@ -322,7 +324,7 @@ class Run {
     }
     if (!record) {
       // Same bytes (a touch, or a racy stat that turned out fine): no event.
-      this.store.refreshStat(indexed!.id, disk.size, disk.mtimeMs, read.checkedMs);
+      this.store.refreshStat(indexed!.id, disk.size, disk.mtimeMs, racyCheck(disk.mtimeMs, read.checkedMs));
       if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.id, at);
       this.stats.unchanged++;
       return;
@@ -331,20 +333,20 @@ class Run {
     else this.clearError(disk.path);
 
     if (indexed) {
-      this.store.updateEntry(indexed.id, record, at, read.checkedMs);
+      this.store.updateEntry(indexed.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
       this.store.addEvent(this.id, at, 'updated', disk.path, null, read.hash);
       this.stats.updated++;
       return;
     }
     const from = moves.claim(read.hash, disk.path);
     if (from) {
-      this.store.updateEntry(from.id, record, at, read.checkedMs);
+      this.store.updateEntry(from.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
       this.clearError(from.path);
       this.store.addEvent(this.id, at, 'moved', disk.path, from.path, read.hash);
       this.stats.moved++;
       return;
     }
-    this.store.insertEntry(record, at, read.checkedMs);
+    this.store.insertEntry(record, at, racyCheck(record.mtimeMs, read.checkedMs));
     this.store.addEvent(this.id, at, 'added', disk.path, null, read.hash);
     this.stats.added++;
   }

@@ -7,11 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ignoreRules } from '../src/ignore.js';
 import { Indexer } from '../src/indexer.js';
 import { RunMetrics } from '../src/metrics.js';
-import { Queries } from '../src/queries.js';
 import { createApp } from '../src/server.js';
-import { Store } from '../src/store.js';
+import type { IndexReader, SyncStore } from '../src/index-types.js';
+import { openIndexFile } from '../src/open-index.js';
 import type { WatcherStatus } from '../src/watch.js';
-import { cleanup, makeJournal, REPO_ROOT } from './helpers.js';
+import { cleanup, makeJournal, REPO_ROOT, tmpDir } from './helpers.js';
 
 afterEach(() => cleanup.run());
 
@@ -21,21 +21,22 @@ const HOST = { Host: `127.0.0.1:${PORT}` };
 interface Setup {
   app: ReturnType<typeof createApp>;
   indexer: Indexer;
-  store: Store;
+  store: SyncStore;
+  reader: IndexReader;
   watcher: WatcherStatus;
   closing: AbortController;
 }
 
 async function setup(files: Record<string, string>, opts: { token?: string; host?: string } = {}): Promise<Setup> {
   const root = makeJournal(files);
-  const { store } = await Store.open(null, root);
+  const { store, reader, file } = await openIndexFile(process.env.INKDEX_ENGINE === 'wasm' ? 'wasm' : 'native', path.join(tmpDir('inkdex-db-'), 'index.sqlite'), root);
   const indexer = new Indexer(store, { root, rules: ignoreRules([]), maxFileSize: 5 * 1024 * 1024 });
   const watcher: WatcherStatus = { state: 'watching', files: 0, dirs: 1, lastError: null, events: 0 };
   const metrics = new RunMetrics();
   indexer.on('run-finished', (r) => metrics.record(r));
   const closing = new AbortController();
   const app = createApp({
-    queries: new Queries(store),
+    queries: reader,
     indexer,
     watcher: { status: () => watcher },
     flusher: { status: () => ({ lastWriteAt: null, lastWriteMs: 0, sizeBytes: 0, error: null, writes: 0 }) },
@@ -52,9 +53,9 @@ async function setup(files: Record<string, string>, opts: { token?: string; host
   cleanup.add(async () => {
     closing.abort();
     await indexer.stop();
-    store.close();
+    file.close();
   });
-  return { app, indexer, store, watcher, closing };
+  return { app, indexer, store, reader, watcher, closing };
 }
 
 async function waitIdle(indexer: Indexer): Promise<void> {

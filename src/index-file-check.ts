@@ -1,0 +1,67 @@
+/**
+ * What is at the --db path, judged from its first 100 bytes and its size, before any
+ * engine opens it: nothing (make one), an inkdex index (use it, or rebuild it when it is
+ * damaged), or somebody else's file — which inkdex never overwrites or deletes.
+ */
+import fs from 'node:fs';
+import { errorCode } from './fs-errors.js';
+import { APPLICATION_ID } from './schema.js';
+
+export type FileVerdict =
+  | { kind: 'absent' }
+  | { kind: 'inkdex' }
+  /** An inkdex index that cannot be used as it is: rebuild it from the folder. */
+  | { kind: 'damaged'; why: string }
+  /** A SQLite database without inkdex's mark: inkdex's own only if it has inkdex's tables (indexes before the mark). */
+  | { kind: 'unmarked-sqlite' }
+  | { kind: 'foreign'; why: string };
+
+/** The error for a file inkdex must not touch: exit 1, one line naming it. */
+export class ForeignFileError extends Error {}
+
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const HEADER = 100;
+
+export function inspectIndexFile(file: string): FileVerdict {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return { kind: 'absent' };
+    throw err;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) return { kind: 'foreign', why: 'it is a folder' };
+    if (!st.isFile()) return { kind: 'foreign', why: 'it is not a regular file' };
+    if (st.size === 0) return { kind: 'absent' }; // SQLite treats an empty file as a new database
+    const header = Buffer.alloc(HEADER);
+    const got = fs.readSync(fd, header, 0, HEADER, 0);
+    if (got < MAGIC.length || !header.subarray(0, MAGIC.length).equals(MAGIC)) return { kind: 'foreign', why: 'it is not a SQLite database' };
+    if (got < HEADER) return { kind: 'damaged', why: `it is truncated (${st.size} bytes)` };
+    const appId = header.readUInt32BE(68);
+    if (appId === 0) return { kind: 'unmarked-sqlite' };
+    if (appId !== APPLICATION_ID) return { kind: 'foreign', why: `it is another program's SQLite database (application_id ${appId})` };
+    return checkSize(header, st.size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A file shorter than its header says lost pages (a copy cut short, a full disk). */
+function checkSize(header: Buffer, size: number): FileVerdict {
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) return { kind: 'damaged', why: `its header is damaged (page size ${rawPageSize})` };
+  if (size % pageSize !== 0) return { kind: 'damaged', why: `it is truncated (${size} bytes is not a whole number of ${pageSize}-byte pages)` };
+  // The page count at offset 28 is valid when the "version-valid-for" number matches the change counter.
+  const pageCount = header.readUInt32BE(28);
+  const valid = header.readUInt32BE(92) === header.readUInt32BE(24);
+  if (valid && pageCount * pageSize > size) return { kind: 'damaged', why: `it is truncated (${size} of ${pageCount * pageSize} bytes)` };
+  return { kind: 'inkdex' };
+}
+
+/** Removes an index file and what SQLite keeps beside it, before a rebuild. */
+export function removeIndexFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+}

@@ -1,0 +1,173 @@
+/**
+ * The native engine: the index file opened in place with real SQLite in WAL mode. Each
+ * batch is one transaction; a reader with an open connection sees each commit; a crash
+ * leaves the last commit. Opening checks the file is inkdex's and sound, else rebuilds.
+ */
+import fs from 'node:fs';
+import { ForeignFileError, inspectIndexFile, removeIndexFiles } from './index-file-check.js';
+import type { IndexFile, IndexFileStatus, OpenedIndex } from './index-types.js';
+import { NativeDatabase, type loadNative } from './native-database.js';
+import { Queries } from './queries.js';
+import { bm25, RANK_FUNCTION } from './rank.js';
+import { APPLICATION_ID, NATIVE_PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { Store } from './store.js';
+
+type NativeModule = Extract<ReturnType<typeof loadNative>, { ok: true }>;
+
+/**
+ * Checkpoint policy, chosen by bytes written per one-note edit (docs/benchmarks.md):
+ * SQLite's automatic PASSIVE checkpoint once the log holds ~4 MB of pages, so pages that
+ * many edits touch (the run log's tail, FTS segment roots) reach the file once rather
+ * than once per edit; a TRUNCATE checkpoint when the index has been quiet for a while
+ * and at a clean exit, so the log stays small and the .sqlite file alone is complete.
+ */
+const AUTOCHECKPOINT_PAGES = 1000;
+/** After a checkpoint the log file is cut back to this (it is reused rather than regrown). */
+const JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024;
+/**
+ * synchronous=NORMAL: in WAL mode a commit is not fsynced, only a checkpoint is. A process
+ * crash loses nothing; a power cut may lose the last commits but never corrupts the file,
+ * and the next sync reads the folder again anyway (the index is derived).
+ */
+const SYNCHRONOUS = 'NORMAL';
+/** Page cache per connection (KiB): enough for a bulk build's hot pages, small for serve. */
+const CACHE_KIB = 8192;
+/** Up to this size the whole file is checked (quick_check) when it is opened. */
+const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
+
+export function openNative(native: NativeModule, file: string, journalRoot: string): OpenedIndex {
+  const verdict = inspectIndexFile(file);
+  if (verdict.kind === 'foreign') throw new ForeignFileError(refusal(file, verdict.why));
+  let rebuiltBecause: string | null = verdict.kind === 'damaged' ? verdict.why : null;
+  if (verdict.kind === 'unmarked-sqlite') {
+    const version = readOldVersion(native, file);
+    if (version === null) throw new ForeignFileError(refusal(file, "it is another program's SQLite database"));
+    rebuiltBecause = `its schema_version is ${version}, this inkdex uses ${SCHEMA_VERSION}`;
+  }
+  let db: NativeDatabase | null = null;
+  if (verdict.kind === 'inkdex') {
+    db = NativeDatabase.open(native.Database, file);
+    const why = unusable(db, file);
+    if (why !== null) {
+      db.close();
+      db = null;
+      rebuiltBecause = why;
+    }
+  }
+  if (db === null) {
+    removeIndexFiles(file);
+    db = NativeDatabase.open(native.Database, file);
+    create(db);
+  }
+  configure(db);
+  const store = new Store(db);
+  store.setMeta('journal_root', journalRoot);
+  return { store, reader: new Queries(db), file: new NativeIndexFile(db, file), rebuiltBecause };
+}
+
+function refusal(file: string, why: string): string {
+  return `--db ${file} is not an inkdex index (${why}); refusing to overwrite it: choose another --db`;
+}
+
+/** The schema_version of an index made before inkdex marked its files, or null when it is not one. */
+function readOldVersion(native: NativeModule, file: string): string | null {
+  try {
+    const db = new native.Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+      if (!hasMeta) return null;
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+      const hasEntries = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries'").get();
+      return row && hasEntries ? String(row.value) : null;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** Why an inkdex index cannot be used as it is (other schema, damaged pages), or null. */
+function unusable(db: NativeDatabase, file: string): string | null {
+  try {
+    const row = db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (row?.value !== SCHEMA_VERSION) return `its schema_version is ${row?.value ?? 'missing'}, this inkdex uses ${SCHEMA_VERSION}`;
+    // Damage in pages the header does not describe shows only on reading them: check the
+    // whole file while that is cheap (~40 ms for a 10k-note index).
+    if (fileBytes(file) <= QUICK_CHECK_MAX_BYTES) {
+      const result = db.all<{ quick_check: string }>('PRAGMA quick_check(1)');
+      if (result[0]?.quick_check !== 'ok') return `it is damaged (${result[0]?.quick_check ?? 'quick_check failed'})`;
+    }
+    return null;
+  } catch (err) {
+    return `it cannot be read (${err instanceof Error ? err.message : String(err)})`;
+  }
+}
+
+function create(db: NativeDatabase): void {
+  // page_size must be set before the first table exists, and before WAL mode.
+  db.exec(`PRAGMA page_size = ${NATIVE_PAGE_SIZE}`);
+  db.pragma('journal_mode = WAL');
+  db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+  db.begin();
+  db.exec(SCHEMA_SQL);
+  db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', SCHEMA_VERSION, 'created_at', new Date().toISOString()]);
+  db.commit();
+}
+
+function configure(db: NativeDatabase): void {
+  const mode = db.pragma('journal_mode = WAL');
+  if (String(mode).toLowerCase() !== 'wal') throw new Error(`cannot switch the index to WAL mode (journal_mode is ${String(mode)})`);
+  db.exec(
+    `PRAGMA synchronous = ${SYNCHRONOUS}; PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}; ` +
+      `PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}; PRAGMA cache_size = -${CACHE_KIB}; PRAGMA foreign_keys = OFF`,
+  );
+  db.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
+}
+
+function fileBytes(file: string): number {
+  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+class NativeIndexFile implements IndexFile {
+  readonly engine = 'native' as const;
+  private lastWriteAt: string | null = null;
+  private error: string | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: NativeDatabase,
+    readonly path: string,
+  ) {}
+
+  /** Commits are in the file (its write-ahead log) already: note when. */
+  persist(): void {
+    this.lastWriteAt = new Date().toISOString();
+  }
+
+  settle(): void {
+    this.checkpoint();
+  }
+
+  status(): IndexFileStatus {
+    return { path: this.path, engine: 'native', sizeBytes: fileBytes(this.path) + fileBytes(`${this.path}-wal`), lastWriteAt: this.lastWriteAt, error: this.error };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.checkpoint();
+    this.db.close();
+  }
+
+  /** Folds the log into the file and cuts it to nothing; a busy reader only postpones that. */
+  private checkpoint(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.error = null;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!/busy|locked/i.test(message)) this.error = `cannot write the index file ${this.path}: ${message}`;
+    }
+  }
+}

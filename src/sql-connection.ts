@@ -1,0 +1,22 @@
+/**
+ * The one thing both engines provide to the index's SQL (store.ts, queries.ts): run a
+ * statement, read rows, open and close a transaction. Private to the storage layer: no
+ * caller outside it ever sees a Connection.
+ */
+
+export type SqlParam = string | number | null | Uint8Array;
+
+export interface Connection {
+  run(sql: string, params?: SqlParam[]): void;
+  all<T>(sql: string, params?: SqlParam[]): T[];
+  get<T>(sql: string, params?: SqlParam[]): T | undefined;
+  /** Several statements without parameters (schema, pragmas). */
+  exec(sql: string): void;
+  begin(): void;
+  commit(): void;
+  /** Rolls back the open transaction, if any (SQLite may have rolled it back already). */
+  rollback(): void;
+  /** Registers a deterministic scalar SQL function. */
+  defineFunction(name: string, fn: (...args: never[]) => number | string | null): void;
+  close(): void;
+}

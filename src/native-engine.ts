@@ -32,8 +32,12 @@ const JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024;
 const SYNCHRONOUS = 'NORMAL';
 /** Page cache per connection (KiB): enough for a bulk build's hot pages, small for serve. */
 const CACHE_KIB = 8192;
-/** Up to this size the whole file is checked (quick_check) when it is opened. */
-const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * meta key: '1' while a process has the index open, '0' once it closed it cleanly. Found
+ * at '1' on opening, the last process died mid-way: the whole file is checked then
+ * (quick_check, ~0.3 s at 10k notes — too slow for every start).
+ */
+const OPEN_MARK = 'open';
 
 export function openNative(native: NativeModule, file: string, journalRoot: string): OpenedIndex {
   const verdict = inspectIndexFile(file);
@@ -62,7 +66,8 @@ export function openNative(native: NativeModule, file: string, journalRoot: stri
   configure(db);
   const store = new Store(db);
   store.setMeta('journal_root', journalRoot);
-  return { store, reader: new Queries(db), file: new NativeIndexFile(db, file), rebuiltBecause };
+  store.setMeta(OPEN_MARK, '1');
+  return { store, reader: new Queries(db), file: new NativeIndexFile(db, file, () => store.setMeta(OPEN_MARK, '0')), rebuiltBecause };
 }
 
 function refusal(file: string, why: string): string {
@@ -92,9 +97,10 @@ function unusable(db: NativeDatabase, file: string): string | null {
   try {
     const row = db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
     if (row?.value !== SCHEMA_VERSION) return `its schema_version is ${row?.value ?? 'missing'}, this inkdex uses ${SCHEMA_VERSION}`;
-    // Damage in pages the header does not describe shows only on reading them: check the
-    // whole file while that is cheap (~40 ms for a 10k-note index).
-    if (fileBytes(file) <= QUICK_CHECK_MAX_BYTES) {
+    // Damage in pages the header does not describe shows only on reading them: after a
+    // process died with the index open, check them all.
+    const mark = db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [OPEN_MARK]);
+    if (mark?.value === '1') {
       const result = db.all<{ quick_check: string }>('PRAGMA quick_check(1)');
       if (result[0]?.quick_check !== 'ok') return `it is damaged (${result[0]?.quick_check ?? 'quick_check failed'})`;
     }
@@ -138,6 +144,7 @@ class NativeIndexFile implements IndexFile {
   constructor(
     private readonly db: NativeDatabase,
     readonly path: string,
+    private readonly markClosed: () => void,
   ) {}
 
   /** Commits are in the file (its write-ahead log) already: note when. */
@@ -156,8 +163,19 @@ class NativeIndexFile implements IndexFile {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.checkpoint();
-    this.db.close();
+    try {
+      this.db.rollback(); // a run stopped mid-transaction (a signal) keeps what it committed
+      this.markClosed();
+      this.checkpoint();
+      // Leave the file in rollback-journal mode: complete on its own, and a reader that
+      // opens it while inkdex is not running leaves no -wal/-shm files behind. (Refused,
+      // harmlessly, while another connection has it open; the next start sets WAL again.)
+      this.db.pragma('journal_mode = DELETE');
+    } catch {
+      // best effort: the commits are safe in the log either way
+    } finally {
+      this.db.close();
+    }
   }
 
   /** Folds the log into the file and cuts it to nothing; a busy reader only postpones that. */

@@ -211,7 +211,7 @@ describe('entries, tags, errors', () => {
     const { app } = await setup(JOURNAL);
     expect((await get(app, '/api/tags')).body.tags).toContainEqual({ tag: 'running', count: 2 });
     const errors = (await get(app, '/api/errors')).body.errors;
-    expect(errors).toEqual([{ path: 'notes/bad.md', message: expect.stringMatching(/line 2/), at: expect.any(String) }]);
+    expect(errors).toEqual([{ path: 'notes/bad.md', message: expect.stringMatching(/line 2/), at: expect.any(String), entryId: expect.any(Number) }]);
   });
 });
 

@@ -755,16 +755,17 @@ describe('inkdex sync', { timeout: 60_000 }, () => {
     expect(after.links.map((l) => l.target)).toEqual(['a']);
   });
 
-  it('rebuilds a garbage index file and exits 0', async () => {
+  it('refuses a file at --db that is not an inkdex index, leaving its bytes untouched', async () => {
     const journal = makeJournal({ 'a.md': 'alpha\n', 'b.md': 'beta\n' });
     const db = dbOf(journal);
     fs.mkdirSync(path.dirname(db), { recursive: true });
-    fs.writeFileSync(db, randomBytes(64 * 1024));
-    const s = await sync(journal);
-    expect(s).toMatchObject({ added: 2, errors: 0, status: 'succeeded' });
-    const x = snap(db, ['beta']);
-    expect(x.paths).toEqual(['a.md', 'b.md']);
-    expect(x.fts.beta).toEqual(['b.md']);
+    const garbage = randomBytes(64 * 1024);
+    fs.writeFileSync(db, garbage);
+    const r = await runCli(['sync', journal], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(db);
+    expect(fs.readFileSync(db).equals(garbage)).toBe(true);
   });
 
   it('rebuilds an index with an unknown schema_version', async () => {

@@ -59,6 +59,7 @@ export async function serveCommand(config: Config): Promise<number> {
     metrics,
     journal: config.journal,
     db: config.db,
+    engine: index.file.engine,
     version: packageVersion(),
     webDir: fileURLToPath(new URL('../../web/', import.meta.url)),
     closing: closing.signal,

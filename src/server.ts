@@ -23,6 +23,8 @@ export interface AppDeps {
   metrics: RunMetrics;
   journal: string;
   db: string;
+  /** How the index file is kept (SPEC §3). */
+  engine: 'native' | 'wasm';
   version: string;
   /** Folder of the page's files; only files directly inside it are served. */
   webDir: string;
@@ -72,6 +74,7 @@ export function createApp(deps: AppDeps): Hono {
       health,
       healthReasons: reasons,
       journal: deps.journal,
+      engine: deps.engine,
       db: indexFileStatus(deps.db, flush),
       watcher: { state: watcher.state, files: watcher.files, dirs: watcher.dirs },
       counts,

@@ -43,6 +43,7 @@ async function setup(files: Record<string, string>, opts: { token?: string; host
     metrics,
     journal: root,
     db: path.join(root, '.inkdex', 'index.sqlite'),
+    engine: file.engine,
     version: '0.0.0-test',
     webDir: path.join(REPO_ROOT, 'web'),
     closing: closing.signal,

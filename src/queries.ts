@@ -91,12 +91,16 @@ export class Queries implements IndexReader {
 
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
     if (query.q === undefined || query.q.trim() === '') return this.listEntries(query, null);
+    // An unbalanced quote is not an error to FTS4, just a phrase that matches nothing.
+    const balanced = (query.q.match(/"/g)?.length ?? 0) % 2 === 0;
     try {
+      if (!balanced) throw new Error('unbalanced quote');
       return this.listEntries(query, query.q);
     } catch {
       // Free text with FTS operators out of place (a lone quote, `AND` at the end):
       // search for the words as plain terms instead.
-      const quoted = query.q.split(/\s+/).filter((w) => w !== '').map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
+      // (FTS4 has no escape for a quote inside a phrase: drop them.)
+      const quoted = query.q.replace(/"/g, ' ').split(/\s+/).filter((w) => w !== '').map((w) => `"${w}"`).join(' ');
       try {
         return this.listEntries(query, quoted);
       } catch (err) {

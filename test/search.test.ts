@@ -1,0 +1,37 @@
+/**
+ * Ranked full-text search (SPEC §4: best match first, BM25-style): the rank function over
+ * FTS4's matchinfo, through the storage seam in-process, for the engine INKDEX_ENGINE names.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ignoreRules } from '../src/ignore.js';
+import { openIndexFile } from '../src/open-index.js';
+import { runSync } from '../src/sync.js';
+import { cleanup, makeJournal, tmpDir } from './helpers.js';
+
+afterEach(() => cleanup.run());
+
+const ENGINE = process.env.INKDEX_ENGINE === 'wasm' ? 'wasm' : 'native';
+const filler = (n: number): string => Array.from({ length: n }, (_, i) => `word${i % 50}`).join(' ');
+
+describe(`ranked search (${ENGINE} engine)`, () => {
+  it('puts the best match first: title hits, then dense short bodies, then passing mentions', async () => {
+    const root = makeJournal({
+      '2024-01-01.md': `# Monday\n${filler(300)} kayak ${filler(300)}\n`, // newest, one passing mention in a long body
+      '2023-01-01.md': `# Trip\nkayak kayak kayak, the kayak again.\n`, // dense short body
+      '2022-01-01.md': `# Kayak repairs\n${filler(40)}\n`, // in the title
+      '2021-01-01.md': `# Nothing\n${filler(40)}\n`,
+    });
+    const index = await openIndexFile(ENGINE, path.join(tmpDir('inkdex-db-'), 'index.sqlite'), root);
+    cleanup.add(() => index.file.close());
+    await runSync(index.store, { root, rules: ignoreRules([]), maxFileSize: 1e7 }, { kind: 'full' }, 'cli');
+    const hits = index.reader.entries({ q: 'kayak', limit: 10, offset: 0 });
+    expect(hits.total).toBe(3);
+    expect(hits.entries.map((e) => e.path)).toEqual(['2022-01-01.md', '2023-01-01.md', '2024-01-01.md']);
+    expect(hits.entries[1]!.snippet).toContain('«kayak»');
+    // Without a query: newest date first.
+    expect(index.reader.entries({ limit: 10, offset: 0 }).entries.map((e) => e.path)).toEqual(['2024-01-01.md', '2023-01-01.md', '2022-01-01.md', '2021-01-01.md']);
+    // A lone quote is searched as plain words rather than failing.
+    expect(index.reader.entries({ q: 'kayak"', limit: 10, offset: 0 }).total).toBe(3);
+  });
+});

@@ -22,7 +22,11 @@ export class ForeignFileError extends Error {}
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const HEADER = 100;
 
-export function inspectIndexFile(file: string): FileVerdict {
+/**
+ * @param ownPath true for the default path inside the journal's own `.inkdex` folder, where
+ *   nobody else keeps files: there, bytes that are not SQLite are a wrecked index of ours.
+ */
+export function inspectIndexFile(file: string, ownPath = false): FileVerdict {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -37,7 +41,9 @@ export function inspectIndexFile(file: string): FileVerdict {
     if (st.size === 0) return { kind: 'absent' }; // SQLite treats an empty file as a new database
     const header = Buffer.alloc(HEADER);
     const got = fs.readSync(fd, header, 0, HEADER, 0);
-    if (got < MAGIC.length || !header.subarray(0, MAGIC.length).equals(MAGIC)) return { kind: 'foreign', why: 'it is not a SQLite database' };
+    if (got < MAGIC.length || !header.subarray(0, MAGIC.length).equals(MAGIC)) {
+      return ownPath ? { kind: 'damaged', why: 'it is not a SQLite database any more' } : { kind: 'foreign', why: 'it is not a SQLite database' };
+    }
     if (got < HEADER) return { kind: 'damaged', why: `it is truncated (${st.size} bytes)` };
     const appId = header.readUInt32BE(68);
     if (appId === 0) return { kind: 'unmarked-sqlite' };

@@ -39,8 +39,12 @@ const CACHE_KIB = 8192;
  */
 const OPEN_MARK = 'open';
 
-export function openNative(native: NativeModule, file: string, journalRoot: string): OpenedIndex {
-  const verdict = inspectIndexFile(file);
+/**
+ * @param ownPath the file is the default one in the journal's `.inkdex` folder (see inspectIndexFile)
+ * @param fresh start a new index whatever the file holds (it is known to be inkdex's and damaged)
+ */
+export function openNative(native: NativeModule, file: string, journalRoot: string, ownPath = false, fresh: string | null = null): OpenedIndex {
+  const verdict = fresh !== null ? { kind: 'damaged' as const, why: fresh } : inspectIndexFile(file, ownPath);
   if (verdict.kind === 'foreign') throw new ForeignFileError(refusal(file, verdict.why));
   let rebuiltBecause: string | null = verdict.kind === 'damaged' ? verdict.why : null;
   if (verdict.kind === 'unmarked-sqlite') {

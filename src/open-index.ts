@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type Config, indexPathInJournal, StartError } from './config.js';
 import { loadSql } from './database.js';
 import { ignoreRules, type IgnoreRules } from './ignore.js';
-import { ForeignFileError } from './index-file-check.js';
+import { ForeignFileError, removeIndexFiles } from './index-file-check.js';
 import type { EngineName, OpenedIndex } from './index-types.js';
 import { loadNative } from './native-database.js';
 import { openNative } from './native-engine.js';
@@ -17,6 +17,11 @@ import { openWasm, startReadingWasm } from './wasm-engine.js';
 
 export interface OpenIndex extends OpenedIndex {
   rules: IgnoreRules;
+  /**
+   * Drops the index (found damaged while in use) and starts a new, empty one in its place,
+   * keeping the lock: the caller then syncs the folder again.
+   */
+  startAfresh(why: string): Promise<OpenedIndex>;
   /** Closes the index (the file alone is then complete) and releases the lock. Safe to call twice. */
   close(): void;
 }
@@ -34,15 +39,28 @@ export async function openIndex(config: Config, log: (line: string) => void, whi
     throw new StartError(`cannot create the index folder ${path.dirname(config.db)}: ${(err as Error).message}`);
   }
   const rules = ignoreRules(config.ignore, indexPathInJournal(config));
+  const ownPath = config.db === path.join(config.journal, '.inkdex', 'index.sqlite');
   const release = acquireLock(config.db, `inkdex ${config.command}`);
   try {
-    const opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, rules, whileOpening) : await openWasmIndex(config, rules, whileOpening);
+    let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, rules, ownPath, whileOpening) : await openWasmIndex(config, rules, ownPath, whileOpening);
     if (opened.rebuiltBecause) log(`inkdex: rebuilding the index ${config.db} from the folder: ${opened.rebuiltBecause}`);
     opened.store.failInterruptedRuns(new Date().toISOString());
     let closed = false;
-    return {
+    const index: OpenIndex = {
       ...opened,
       rules,
+      async startAfresh(why) {
+        log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
+        try {
+          opened.file.close();
+        } catch {
+          // it is damaged: closing it cleanly may fail
+        }
+        removeIndexFiles(config.db);
+        opened = engine.name === 'native' ? openNative(engine.module, config.db, config.journal, ownPath, why) : await openWasm(config.db, config.journal, { reading: Promise.resolve(null), damaged: why, legacy: false });
+        Object.assign(index, { store: opened.store, reader: opened.reader, file: opened.file, rebuiltBecause: why });
+        return opened;
+      },
       close() {
         if (closed) return;
         closed = true;
@@ -53,6 +71,7 @@ export async function openIndex(config: Config, log: (line: string) => void, whi
         }
       },
     };
+    return index;
   } catch (err) {
     release();
     if (err instanceof ForeignFileError) throw new StartError(err.message);
@@ -76,9 +95,10 @@ async function openNativeIndex(
   module: Extract<ReturnType<typeof loadNative>, { ok: true }>,
   config: Config,
   rules: IgnoreRules,
+  ownPath: boolean,
   whileOpening?: (rules: IgnoreRules) => Promise<void>,
 ): Promise<OpenedIndex> {
-  const opened = openNative(module, config.db, config.journal);
+  const opened = openNative(module, config.db, config.journal, ownPath);
   try {
     await whileOpening?.(rules);
   } catch (err) {
@@ -88,12 +108,12 @@ async function openNativeIndex(
   return opened;
 }
 
-async function openWasmIndex(config: Config, rules: IgnoreRules, whileOpening?: (rules: IgnoreRules) => Promise<void>): Promise<OpenedIndex> {
+async function openWasmIndex(config: Config, rules: IgnoreRules, ownPath: boolean, whileOpening?: (rules: IgnoreRules) => Promise<void>): Promise<OpenedIndex> {
   // sql.js first, before other work keeps the main thread busy (it needs a few turns of
   // the event loop: ~15 ms alone, ~95 ms during the folder walk), and before the index's
   // buffer: under an address-space limit (ulimit -v) its memory must be reserved first.
   await loadSql();
-  const read = startReadingWasm(config.db);
+  const read = startReadingWasm(config.db, ownPath);
   read.reading.catch(() => undefined); // awaited in openWasm, after whileOpening
   await whileOpening?.(rules);
   return openWasm(config.db, config.journal, read);
@@ -103,6 +123,11 @@ async function openWasmIndex(config: Config, rules: IgnoreRules, whileOpening?: 
 export function packageVersion(): string {
   const file = new URL('../../package.json', import.meta.url);
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** True for an error SQLite raises on finding the database file damaged. */
+export function isCorruption(message: string | null): boolean {
+  return message !== null && /malformed|not a database|corrupt/i.test(message);
 }
 
 /**

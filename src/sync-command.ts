@@ -3,7 +3,7 @@
  */
 import type { Config } from './config.js';
 import { scanFolder, type ScanResult } from './scan.js';
-import { openIndex } from './open-index.js';
+import { isCorruption, openIndex } from './open-index.js';
 import { progressReporter } from './progress.js';
 import { runSync, type RunSummary } from './sync.js';
 
@@ -35,13 +35,20 @@ export async function syncCommand(config: Config): Promise<number> {
     process.off('SIGTERM', onSignal);
     throw err;
   }
-  const { store, rules } = index;
+  const { rules } = index;
   try {
     const progress = progressReporter(process.stderr);
-    const { summary } = await runSync(store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
-      onProgress: progress.update,
-      shouldStop: () => signalled !== null,
-    });
+    const run = (): ReturnType<typeof runSync> =>
+      runSync(index.store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
+        onProgress: progress.update,
+        shouldStop: () => signalled !== null,
+      });
+    let { summary } = await run();
+    if (summary.status === 'failed' && isCorruption(summary.message) && !signalled) {
+      // Damage the opening checks could not see (pages read only now): start afresh, once.
+      await index.startAfresh(`it is damaged (${summary.message})`);
+      ({ summary } = await run());
+    }
     progress.done();
     index.file.persist();
     const errors = index.reader.runErrors(summary.id);

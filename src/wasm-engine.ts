@@ -16,8 +16,8 @@ import { Store } from './store.js';
  * Starts reading the index file (off the main thread) once it is known to be inkdex's;
  * throws ForeignFileError for anyone else's file. The caller may list the folder meanwhile.
  */
-export function startReadingWasm(file: string): { reading: Promise<DatabaseFile | null>; damaged: string | null; legacy: boolean } {
-  const verdict = inspectIndexFile(file);
+export function startReadingWasm(file: string, ownPath = false): { reading: Promise<DatabaseFile | null>; damaged: string | null; legacy: boolean } {
+  const verdict = inspectIndexFile(file, ownPath);
   if (verdict.kind === 'foreign') throw new ForeignFileError(`--db ${file} is not an inkdex index (${verdict.why}); refusing to overwrite it: choose another --db`);
   if (verdict.kind === 'absent' || verdict.kind === 'damaged') return { reading: Promise.resolve(null), damaged: verdict.kind === 'damaged' ? verdict.why : null, legacy: false };
   return { reading: readIndexFile(file), damaged: null, legacy: verdict.kind === 'unmarked-sqlite' };

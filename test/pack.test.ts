@@ -63,8 +63,8 @@ describe('the npm package', { timeout: 200_000 }, () => {
 
   afterAll(() => cleanup.run());
 
-  it('builds before packing', () => {
-    expect(pkg.scripts.prepack).toBe('npm run build');
+  it('builds afresh before packing (no stale modules of removed sources)', () => {
+    expect(pkg.scripts.prepack).toMatch(/rmSync\('dist\/src'.*&& npm run build$/);
     expect(pkg.scripts.build).toMatch(/\btsc\b/);
   });
 

@@ -24,6 +24,8 @@ export interface Config {
   readonly json: boolean;
   /** How the index file is kept; null: native when it loads here, else wasm. */
   readonly engine: 'native' | 'wasm' | null;
+  /** serve: also log runs that changed nothing. */
+  readonly verbose: boolean;
 }
 
 /** Bad usage: exit code 2. */
@@ -52,6 +54,7 @@ Options:
   --engine native|wasm      how the index file is kept (default native when it loads here,
                             else wasm; env INKDEX_ENGINE): native updates it in place (WAL),
                             wasm rewrites it whole (readers reopen it to see changes)
+  --verbose                 serve: log every run on stderr, also those that changed nothing
   -h, --help                this help
   -v, --version             the version
 
@@ -82,6 +85,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'max-file-size': { type: 'string' },
         json: { type: 'boolean' },
         engine: { type: 'string' },
+        verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -101,32 +105,56 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}": only one JOURNAL_DIR is accepted`);
   if (values.json && command !== 'sync') throw new UsageError('--json is for inkdex sync only');
 
-  const host = values.host ?? env.INKDEX_HOST ?? DEFAULTS.host;
-  if (host.trim() === '') throw new UsageError('--host must not be empty');
-  const token = values.token ?? env.INKDEX_TOKEN ?? null;
-  if (token !== null && token === '') throw new UsageError('--token must not be empty');
-  const port = parsePort(values.port ?? env.INKDEX_PORT);
+  // Each value's error names where it came from: the option, or the environment variable.
+  const host = fromOptionOrEnv(values.host, '--host', env, 'INKDEX_HOST') ?? { value: DEFAULTS.host, name: '--host' };
+  if (host.value.trim() === '') throw new UsageError(`${host.name} must not be empty`);
+  const tokenSource = fromOptionOrEnv(values.token, '--token', env, 'INKDEX_TOKEN');
+  if (tokenSource && tokenSource.value === '') throw new UsageError(`${tokenSource.name} must not be empty`);
+  const token = tokenSource?.value ?? null;
+  const portSource = fromOptionOrEnv(values.port, '--port', env, 'INKDEX_PORT');
+  const port = portSource ? parsePort(portSource.value, portSource.name) : DEFAULTS.port;
   const reconcileEveryMs = values['reconcile-every'] === undefined ? DEFAULTS.reconcileEveryMs : parseDuration(values['reconcile-every']);
   const maxFileSize = values['max-file-size'] === undefined ? DEFAULTS.maxFileSize : parseBytes(values['max-file-size']);
   const ignore = (values.ignore ?? []).map((g) => {
     if (g.trim() === '') throw new UsageError('--ignore needs a glob, e.g. --ignore "drafts/**"');
     return g;
   });
-  if (command === 'serve' && !isLoopback(host) && token === null) {
-    throw new UsageError(`refusing to listen on non-loopback address ${host} without --token: anyone on the network could read the journal`);
+  if (command === 'serve' && !isLoopback(host.value) && token === null) {
+    throw new UsageError(`refusing to listen on non-loopback address ${host.value} without --token: anyone on the network could read the journal`);
   }
 
   const engine = parseEngine(values.engine, env.INKDEX_ENGINE);
 
   const journal = resolveJournal(path.resolve(cwd, dir ?? '.'));
-  const dbOption = values.db ?? env.INKDEX_DB;
-  if (dbOption !== undefined && dbOption.trim() === '') throw new UsageError('--db must not be empty');
-  const db = dbOption ? path.resolve(cwd, dbOption) : path.join(journal, '.inkdex', 'index.sqlite');
+  const dbSource = fromOptionOrEnv(values.db, '--db', env, 'INKDEX_DB');
+  if (dbSource && dbSource.value.trim() === '') throw new UsageError(`${dbSource.name} must not be empty`);
+  const db = dbSource ? path.resolve(cwd, dbSource.value) : path.join(journal, '.inkdex', 'index.sqlite');
 
   return {
     kind: 'run',
-    config: Object.freeze({ command, journal, db, host, port, token, reconcileEveryMs, ignore: Object.freeze(ignore), maxFileSize, json: values.json ?? false, engine }),
+    config: Object.freeze({
+      command,
+      journal,
+      db,
+      host: host.value,
+      port,
+      token,
+      reconcileEveryMs,
+      ignore: Object.freeze(ignore),
+      maxFileSize,
+      json: values.json ?? false,
+      verbose: values.verbose ?? false,
+      engine,
+    }),
   };
+}
+
+/** The option's value, else the environment variable's (even when empty), with the name to cite in errors. */
+function fromOptionOrEnv(option: string | undefined, optionName: string, env: NodeJS.ProcessEnv, envName: string): { value: string; name: string } | null {
+  if (option !== undefined) return { value: option, name: optionName };
+  const fromEnv = env[envName];
+  if (fromEnv !== undefined) return { value: fromEnv, name: envName };
+  return null;
 }
 
 function resolveJournal(dir: string): string {
@@ -147,9 +175,9 @@ function parseEngine(option: string | undefined, env: string | undefined): 'nati
   throw new UsageError(`${name} must be native or wasm, not "${value}"`);
 }
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined) return DEFAULTS.port;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${value}"`);
+/** @param name `--port` or `INKDEX_PORT`: where the value came from, for the error */
+function parsePort(value: string, name: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`${name} must be a number from 0 to 65535, not "${value}"`);
   return Number(value);
 }
 

@@ -1,11 +1,19 @@
 /**
  * Frontmatter: the YAML block fenced by `---` at the very top of a file.
  *
+ * The rule: a block that gray-matter's own default YAML engine (js-yaml 3, `safeLoad`)
+ * reads is read, with the same data — so a note keeps the title, date and tags its
+ * authoring tool (Eleventy, Jekyll-style site generators, Obsidian plugins built on
+ * gray-matter) sees. What only a stricter YAML 1.2 parser objects to (a tab indenting a
+ * blank line of a block scalar, a mapping used as a key) becomes a soft `warning`, never
+ * an error. Only frontmatter that no mainstream reader accepts is an error.
+ *
  * gray-matter finds the fences; we hand it our own engines so that:
  * - it never caches (it caches only when called without options),
  * - `---js` / `---javascript` blocks are refused instead of being passed to `eval`,
  * - YAML timestamps stay strings, so dates are never shifted by a time zone and
- *   impossible dates (2024-02-30) are not silently rolled over by `Date`.
+ *   impossible dates (2024-02-30) are not silently rolled over by `Date`,
+ * - aliases that would expand to a huge value ("billion laughs") are refused.
  */
 import { createRequire } from 'node:module';
 import type matterType from 'gray-matter';
@@ -17,17 +25,34 @@ let libs: { matter: typeof matterType; yaml: typeof yamlType; schema: yamlType.S
 function yamlLibs(): NonNullable<typeof libs> {
   if (!libs) {
     const yaml = require('js-yaml') as typeof yamlType;
-    // js-yaml 3 exposes the `<<` merge type only by path; keeping it means anchors merge as usual.
-    const mergeType = require('js-yaml/lib/js-yaml/type/merge.js') as yamlType.Type;
-    // YAML 1.2 core types plus merge keys — but no timestamps (they stay strings).
-    const schema = new yaml.Schema({ include: [yaml.CORE_SCHEMA], implicit: [mergeType] });
+    // js-yaml 3 exposes its extra types only by path.
+    const type = (name: string): yamlType.Type => require(`js-yaml/lib/js-yaml/type/${name}.js`) as yamlType.Type;
+    const timestamp = type('timestamp');
+    const binary = type('binary');
+    // The same schema as js-yaml 3's DEFAULT_SAFE_SCHEMA (what gray-matter uses), so the
+    // same files parse — except that timestamps stay the text written (no Date, no time
+    // zone shift, no 2024-13-45 rolled over) and `!!binary` stays its base64 text (JSON
+    // has no bytes). No JavaScript types: nothing in a file is ever executed.
+    const schema = new yaml.Schema({
+      include: [yaml.CORE_SCHEMA],
+      implicit: [
+        new yaml.Type('tag:yaml.org,2002:timestamp', { kind: 'scalar', resolve: timestamp.resolve, construct: (text: string) => text }),
+        type('merge'),
+      ],
+      explicit: [
+        new yaml.Type('tag:yaml.org,2002:binary', { kind: 'scalar', resolve: binary.resolve, construct: (text: string) => text.replace(/\s+/g, '') }),
+        type('omap'),
+        type('pairs'),
+        type('set'),
+      ],
+    });
     libs = { matter: require('gray-matter') as typeof matterType, yaml, schema };
   }
   return libs;
 }
 
-/** A YAML problem js-yaml lets through; `line` is the file's 1-based line. */
-class StricterYamlError extends Error {
+/** A problem js-yaml would let through that we refuse anyway; `line` is the file's 1-based line. */
+class RefusedYamlError extends Error {
   constructor(
     message: string,
     readonly line: number,
@@ -36,30 +61,42 @@ class StricterYamlError extends Error {
   }
 }
 
+/** What the last successful `parseYaml` call noticed but accepted (gray-matter calls it synchronously). */
+let lastWarning: string | null = null;
+
 // Typed as `object` for gray-matter; the caller checks what it really is.
 // `text` starts right after `---` (the rest of line 1), so its line i is the file's line i + 1.
 function parseYaml(text: string): object {
-  const lines = text.split('\n');
-  const tabbed = tabIndentedLine(lines);
-  if (tabbed !== null) throw new StricterYamlError('a tab is used for indentation (YAML allows only spaces)', tabbed + 1);
   const { yaml, schema } = yamlLibs();
   const data = yaml.load(text, { schema }) as object;
   // Aliases share nodes, so a small file can stand for an exponentially large value
   // ("billion laughs"): stored as JSON it would be expanded. Refuse beyond a sane size.
   if (expandedSize(data, MAX_FRONTMATTER_NODES) > MAX_FRONTMATTER_NODES) {
-    throw new StricterYamlError(`the frontmatter expands to more than ${MAX_FRONTMATTER_NODES} values (aliases?)`, 1);
+    throw new RefusedYamlError(`the frontmatter expands to more than ${MAX_FRONTMATTER_NODES} values (aliases?)`, 1);
   }
-  // js-yaml turns a mapping used as a key (`summary: {{template}}`) into "[object Object]".
-  if (hasCollectionKey(data)) {
-    const at = lines.findIndex((l) => /[{[]\s*[{[]|^\s*\?\s/.test(l));
-    throw new StricterYamlError('a mapping or list is used as a key, which a JSON object cannot hold', (at === -1 ? 1 : at) + 1);
-  }
+  lastWarning = stricterParserObjection(text, data);
   return data;
 }
 
 /**
+ * What a strict YAML 1.2 parser would refuse in a block js-yaml 3 read, as a note with the
+ * file's line; null when nothing.
+ */
+function stricterParserObjection(text: string, data: unknown): string | null {
+  const lines = text.split('\n');
+  const tabbed = tabIndentedLine(lines);
+  if (tabbed !== null) return `line ${tabbed + 1}: a tab is used for indentation, which strict YAML parsers refuse (read as gray-matter reads it)`;
+  // js-yaml turns a mapping used as a key (`summary: {{template}}`) into "[object Object]".
+  if (hasCollectionKey(data)) {
+    const at = lines.findIndex((l) => /[{[]\s*[{[]|^\s*\?\s/.test(l));
+    return `line ${(at === -1 ? 0 : at) + 1}: a mapping or list is used as a key (a template?); read as gray-matter reads it`;
+  }
+  return null;
+}
+
+/**
  * The first line indented with a tab (0-based), or null. YAML forbids tabs in
- * indentation, including inside block scalars (`>`/`|`); js-yaml 3 accepts them. A tab
+ * indentation, including inside block scalars (`>`/`|`); js-yaml 3 accepts some. A tab
  * after content (`key: value<TAB>`) is ordinary separation and allowed.
  */
 function tabIndentedLine(lines: string[]): number | null {
@@ -129,6 +166,11 @@ export interface Frontmatter {
   bodyStart: number;
   /** Why the frontmatter could not be read, naming its line; null when fine or absent. */
   error: string | null;
+  /**
+   * Read, but a strict YAML 1.2 parser would object (naming the line); null when clean.
+   * A soft note: the data is kept and `error` stays null.
+   */
+  warning: string | null;
 }
 
 const OPENING_FENCE = /^---[^\S\r\n]*([^\r\n-][^\r\n]*)?\r?\n/;
@@ -139,29 +181,31 @@ const OPENING_FENCE = /^---[^\S\r\n]*([^\r\n-][^\r\n]*)?\r?\n/;
  */
 export function readFrontmatter(text: string): Frontmatter {
   const opening = OPENING_FENCE.exec(text);
-  if (!opening) return { data: {}, bodyStart: 0, error: null };
+  if (!opening) return { data: {}, bodyStart: 0, error: null, warning: null };
   // gray-matter treats the whole file as YAML when the closing fence is missing,
   // which would lose the body: refuse that case ourselves.
   if (text.indexOf('\n---', opening[0].length - 1) === -1) {
-    return { data: {}, bodyStart: 0, error: 'frontmatter starting at line 1 has no closing --- line' };
+    return { data: {}, bodyStart: 0, error: 'frontmatter starting at line 1 has no closing --- line', warning: null };
   }
   try {
     // Only the frontmatter lines go to gray-matter: it copies its whole input into a Buffer.
     const close = text.indexOf('\n---', opening[0].length - 1);
     const closeLineEnd = text.indexOf('\n', close + 4);
     const head = closeLineEnd === -1 ? text : text.slice(0, closeLineEnd + 1);
+    lastWarning = null;
     const file = yamlLibs().matter(head, MATTER_OPTIONS);
+    const warning = lastWarning;
     const bodyStart = head.length - file.content.length;
     const data: unknown = file.data;
-    if (data === null || data === undefined) return { data: {}, bodyStart, error: null };
+    if (data === null || data === undefined) return { data: {}, bodyStart, error: null, warning };
     if (typeof data !== 'object' || Array.isArray(data)) {
-      return { data: {}, bodyStart, error: `frontmatter at line 2 is not a key: value mapping (found ${Array.isArray(data) ? 'a list' : typeof data})` };
+      return { data: {}, bodyStart, error: `frontmatter at line 2 is not a key: value mapping (found ${Array.isArray(data) ? 'a list' : typeof data})`, warning: null };
     }
-    return { data: data as Record<string, unknown>, bodyStart, error: null };
+    return { data: data as Record<string, unknown>, bodyStart, error: null, warning };
   } catch (err) {
     const close = text.indexOf('\n---', opening[0].length - 1);
     const lastYamlLine = text.slice(0, close).split('\n').length;
-    return { data: {}, bodyStart: bodyAfterClosingFence(text, opening[0].length), error: describe(err, lastYamlLine) };
+    return { data: {}, bodyStart: bodyAfterClosingFence(text, opening[0].length), error: describe(err, lastYamlLine), warning: null };
   }
 }
 
@@ -174,7 +218,7 @@ function bodyAfterClosingFence(text: string, from: number): number {
 
 /** @param lastYamlLine the file line of the block's last line ("end of stream" errors point past it) */
 function describe(err: unknown, lastYamlLine: number): string {
-  if (err instanceof StricterYamlError) return `invalid YAML frontmatter at line ${err.line}: ${err.message}`;
+  if (err instanceof RefusedYamlError) return `invalid YAML frontmatter at line ${err.line}: ${err.message}`;
   if (libs && err instanceof libs.yaml.YAMLException) {
     // The YAML text handed to the engine starts right after `---`, on the rest of line 1,
     // so js-yaml's 0-based line is the file's 1-based line.

@@ -26,6 +26,11 @@ export interface ParsedEntry {
   tasks: Task[];
   /** Why the frontmatter could not be read (with its line), or null. */
   error: string | null;
+  /**
+   * A soft note: the frontmatter was read (as gray-matter reads it) but a strict YAML
+   * parser would object, naming the line; null when clean. Never makes `error` non-null.
+   */
+  warning: string | null;
 }
 
 const BOM = '\uFEFF';
@@ -50,6 +55,7 @@ export function parseEntry(path: string, text: string): ParsedEntry {
     links: scan.links,
     tasks: scan.tasks,
     error: fm.error,
+    warning: fm.warning,
   };
 }
 

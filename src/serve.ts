@@ -7,10 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { type Config, StartError } from './config.js';
 import { Flusher } from './flusher.js';
+import { assessHealth } from './health.js';
 import { Indexer } from './indexer.js';
 import { RunMetrics } from './metrics.js';
 import { openIndex, packageVersion } from './open-index.js';
 import { createApp } from './server.js';
+import { ServiceLog } from './service-log.js';
 import { JournalWatcher } from './watch.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
@@ -32,12 +34,31 @@ export async function serveCommand(config: Config): Promise<number> {
   const indexer = new Indexer(store, { root: config.journal, rules, maxFileSize: config.maxFileSize });
   const flusher = new Flusher(index.file, () => indexer.current !== null, log);
   const metrics = new RunMetrics();
+  // The service log: a line per run that did something, per health change, per watcher warning.
+  const serviceLog = new ServiceLog({
+    write: log,
+    verbose: config.verbose,
+    health: () => {
+      const w = watcher.status();
+      return assessHealth({
+        lastRunFailed: indexer.lastRun?.status === 'failed',
+        lastRunMessage: indexer.lastRun?.message ?? null,
+        watcherState: w.state,
+        watcherError: w.lastError,
+        writeError: flusher.status().error,
+        fileErrors: store.fileErrorPaths().length, // cheaper than counts(), which counts distinct tags
+        lagMs: indexer.lagMs(),
+      });
+    },
+  });
+  const healthTimer = setInterval(() => serviceLog.checkHealth(), 5000);
+  healthTimer.unref();
   let lastMissedResync = 0;
   const watcher = new JournalWatcher(config.journal, rules, {
     onPath: (p) => indexer.notePath(p),
     onDir: (d) => indexer.noteDir(d),
     onMissed: (reason) => {
-      log(`inkdex: ${reason}; a full sync will catch up`);
+      serviceLog.warning(`${reason}; a full sync will catch up`);
       if (Date.now() - lastMissedResync < MISSED_RESYNC_MS) return;
       lastMissedResync = Date.now();
       indexer.requestFull('watch');
@@ -46,7 +67,7 @@ export async function serveCommand(config: Config): Promise<number> {
   indexer.on('run-finished', (run) => {
     metrics.record(run);
     flusher.markDirty();
-    if (run.status === 'failed') log(`inkdex: ${run.trigger} sync failed: ${run.message}`);
+    serviceLog.runFinished(run);
   });
 
   const closing = new AbortController();
@@ -79,7 +100,9 @@ export async function serveCommand(config: Config): Promise<number> {
   }
   port = (server.address() as AddressInfo).port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  process.stdout.write(`inkdex: serving ${config.journal} at http://${shownHost}:${port}/\n`);
+  // With a token, the printed URL carries it, so a click opens a page that works.
+  const tokenQuery = config.token ? `?token=${encodeURIComponent(config.token)}` : '';
+  process.stdout.write(`inkdex: serving ${config.journal} at http://${shownHost}:${port}/${tokenQuery}\n`);
 
   // The watcher runs before the startup sync begins, so no edit made during it is lost.
   await Promise.race([watcher.start(), stopped]);
@@ -95,6 +118,7 @@ export async function serveCommand(config: Config): Promise<number> {
   process.once(signal, () => process.exit(0)); // a second signal: leave at once
   log(`inkdex: ${signal}: finishing up`);
 
+  clearInterval(healthTimer);
   await indexer.stop();
   await watcher.close();
   flusher.markDirty();

@@ -33,6 +33,7 @@ describe('parseCommandLine', () => {
       ignore: [],
       maxFileSize: 5 * 1024 * 1024,
       json: false,
+      verbose: false,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -99,6 +100,41 @@ describe('parseCommandLine', () => {
 
   it('rejects a bad INKDEX_PORT as bad usage', () => {
     expect(() => parseCommandLine(['sync'], { INKDEX_PORT: 'http' }, process.cwd())).toThrow(UsageError);
+  });
+
+  it.each([
+    [{ INKDEX_PORT: 'abc' }, 'INKDEX_PORT must be a number from 0 to 65535, not "abc"'],
+    [{ INKDEX_PORT: '70000' }, 'INKDEX_PORT must be a number from 0 to 65535, not "70000"'],
+    [{ INKDEX_PORT: '' }, 'INKDEX_PORT must be a number from 0 to 65535, not ""'],
+    [{ INKDEX_HOST: '' }, 'INKDEX_HOST must not be empty'],
+    [{ INKDEX_HOST: '  ' }, 'INKDEX_HOST must not be empty'],
+    [{ INKDEX_TOKEN: '' }, 'INKDEX_TOKEN must not be empty'],
+    [{ INKDEX_DB: '' }, 'INKDEX_DB must not be empty'],
+  ])('a bad environment variable %j is bad usage naming the variable', (env, message) => {
+    expect(() => parseCommandLine(['serve', tmpDir()], env, process.cwd())).toThrow(new UsageError(message));
+  });
+
+  it.each([
+    [['--port', 'abc'], '--port must be a number from 0 to 65535, not "abc"'],
+    [['--host', ''], '--host must not be empty'],
+    [['--token', ''], '--token must not be empty'],
+    [['--db', ' '], '--db must not be empty'],
+  ])('a bad option %j is bad usage naming the option', (argv, message) => {
+    expect(() => parseCommandLine(['serve', tmpDir(), ...argv], {}, process.cwd())).toThrow(new UsageError(message));
+  });
+
+  it('an option wins over a bad environment variable', () => {
+    expect(config(['serve', tmpDir(), '--port', '9000', '--host', '127.0.0.1', '--token', 't', '--db', '/tmp/x.sqlite'], { INKDEX_PORT: 'abc', INKDEX_HOST: '', INKDEX_TOKEN: '', INKDEX_DB: '' })).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      token: 't',
+      db: '/tmp/x.sqlite',
+    });
+  });
+
+  it('reads --verbose', () => {
+    expect(config(['serve', tmpDir(), '--verbose']).verbose).toBe(true);
+    expect(config(['serve', tmpDir()]).verbose).toBe(false);
   });
 
   it('allows a non-loopback host with a token', () => {

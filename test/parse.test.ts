@@ -445,24 +445,91 @@ describe('a whole entry', () => {
   });
 });
 
-describe('YAML that js-yaml 3 would let through', () => {
-  it('refuses a tab used as indentation, in a block scalar or before a key', () => {
-    const inBlock = parseEntry('a.md', '---\ntitle: T\nsummary: >\n  one\n\t\n  two\n---\nbody\n');
-    expect(inBlock.error).toMatch(/line 5: a tab is used for indentation/);
-    expect(inBlock.frontmatter).toEqual({});
-    expect(parseEntry('b.md', '---\ntitle: T\n\tdate: 2024-01-01\n---\nbody\n').error).toMatch(/line 3: a tab/);
+describe('frontmatter as gray-matter reads it', () => {
+  it('keeps a block whose folded scalar ends with a tab-indented blank line (krycho corpus shape)', () => {
+    const text = [
+      '---',
+      'title: Whither Gradual Typing?',
+      'summary: >',
+      '  Thinking out loud.',
+      '',
+      'tags:',
+      '  - software development',
+      'qualifiers:',
+      '  audience: >',
+      '    Software developers.',
+      '\t  ',
+      'date: 2023-08-13T09:45:00-0600',
+      '---',
+      'body',
+    ].join('\n');
+    const r = parseEntry('a.md', text);
+    expect(r.error).toBeNull();
+    expect(r.title).toBe('Whither Gradual Typing?');
+    expect(r.date).toBe('2023-08-13');
+    expect(r.tags).toEqual(['software development']);
+    expect(r.frontmatter).toMatchObject({ qualifiers: { audience: 'Software developers.\n' }, date: '2023-08-13T09:45:00-0600' });
+    expect(r.warning).toMatch(/^line 11: a tab is used for indentation/);
+    expect(r.body).toBe('body');
   });
 
-  it('accepts tabs after a value and inside block scalar content', () => {
+  it('keeps a block with a {{template}} value, as js-yaml 3 reads it', () => {
+    const r = parseEntry('d.md', '---\ntitle: Sympolymathesy\ndate: 2024-02-29\ntags: [site]\nsummary: {{config.description}}\n---\nbody\n');
+    expect(r.error).toBeNull();
+    expect(r.title).toBe('Sympolymathesy');
+    expect(r.date).toBe('2024-02-29');
+    expect(r.tags).toEqual(['site']);
+    expect(r.frontmatter).toEqual({ title: 'Sympolymathesy', date: '2024-02-29', tags: ['site'], summary: { '[object Object]': null } });
+    expect(r.warning).toMatch(/^line 5: a mapping or list is used as a key/);
+  });
+
+  it('keeps a key indented with a tab, with a warning', () => {
+    const r = parseEntry('b.md', '---\ntitle: T\n\tdate: 2024-01-01\n---\nbody\n');
+    expect(r.error).toBeNull();
+    expect(r.date).toBe('2024-01-01');
+    expect(r.warning).toMatch(/^line 3: a tab/);
+  });
+
+  it('accepts tabs after a value and inside block scalar content without a warning', () => {
     const r = parseEntry('c.md', '---\ndate: 2024-01-05\t  \nnote: |\n  a\tb\n  \tindented with a tab after spaces\n---\nbody\n');
     expect(r.error).toBeNull();
+    expect(r.warning).toBeNull();
     expect(r.date).toBe('2024-01-05');
   });
 
-  it('refuses a mapping used as a key (a JSON object cannot hold it)', () => {
-    const r = parseEntry('d.md', '---\ntitle: T\nsummary: {{config.description}}\n---\nbody\n');
-    expect(r.error).toMatch(/line 3: a mapping or list is used as a key/);
-    expect(r.title).toBe('d');
+  it('still refuses a tab inside a block scalar where js-yaml 3 refuses it, naming the line', () => {
+    const r = parseEntry('a.md', '---\ntitle: T\nsummary: >\n  one\n\t\n  two\n---\nbody #kept\n');
+    expect(r.error).toMatch(/^invalid YAML frontmatter at line 6, column 3: bad indentation/);
+    expect(r.frontmatter).toEqual({});
+    expect(r.title).toBe('a');
+    expect(r.tags).toEqual(['kept']);
+  });
+
+  it('still refuses plain invalid YAML with its line', () => {
+    const r = parseEntry('a.md', '---\ntitle: T\ntags: [a, b\ndate: 2024-01-01\n---\nbody\n');
+    expect(r.error).toMatch(/^invalid YAML frontmatter at line \d+/);
+    expect(r.warning).toBeNull();
+    expect(r.frontmatter).toEqual({});
+    expect(parseEntry('a.md', '---\na: 1\na: 2\n---\n').error).toMatch(/line 3\b.*duplicated mapping key/);
+  });
+
+  it("reads js-yaml's extra types, keeping timestamps and binary as their text", () => {
+    const r = parseEntry('a.md', '---\nt: !!timestamp 2024-01-05\nb: !!binary |\n  aGVs\n  bG8=\ns: !!set {a, b}\no: !!omap [a: 1]\np: !!pairs [a: 1]\nm:\n  <<: {x: 1}\n---\n');
+    expect(r.error).toBeNull();
+    expect(r.frontmatter).toEqual({ t: '2024-01-05', b: 'aGVsbG8=', s: { a: null, b: null }, o: [{ a: 1 }], p: [['a', 1]], m: { x: 1 } });
+  });
+
+  it('never builds JavaScript values (!!js/function is an unknown tag)', () => {
+    const r = parseEntry('a.md', '---\nf: !!js/function "function () { globalThis.__pwned = true }"\nr: !!js/regexp /x/\n---\nbody\n');
+    expect(r.error).toMatch(/line 2, column \d+: unknown tag/);
+    expect((globalThis as { __pwned?: unknown }).__pwned).toBeUndefined();
+  });
+
+  it('keeps an impossible date as text, and never turns it into a date', () => {
+    const r = parseEntry('a.md', '---\ndate: 2024-13-45\nday: 2024-02-30\n---\n');
+    expect(r.error).toBeNull();
+    expect(r.frontmatter).toEqual({ date: '2024-13-45', day: '2024-02-30' });
+    expect(r.date).toBeNull();
   });
 });
 

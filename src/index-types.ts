@@ -275,7 +275,10 @@ export interface IndexFile {
   /** Nothing changed for a while: the native engine folds its write-ahead log into the file. */
   settle(): void;
   status(): IndexFileStatus;
-  /** Writes what is left and closes; the file alone is then complete. */
+  /**
+   * Lets go of the file. Native: folds the write-ahead log in first, so the file alone is
+   * complete. Wasm: call `persist` first for the last changes to reach the file.
+   */
   close(): void;
 }
 

@@ -5,7 +5,7 @@
  */
 import { parseCommandLine, StartError, USAGE, UsageError } from './config.js';
 import { packageVersion } from './open-index.js';
-import { LockedError } from './persist.js';
+import { LockedError } from './lock.js';
 import { syncCommand } from './sync-command.js';
 
 async function main(): Promise<number> {

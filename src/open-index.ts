@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Config, indexPathInJournal, StartError } from './config.js';
 import { ignoreRules, type IgnoreRules } from './ignore.js';
-import { acquireLock, readIndexFile } from './persist.js';
+import { acquireLock } from './lock.js';
+import { readIndexFile } from './persist.js';
 import { loadSql } from './database.js';
 import { Store } from './store.js';
 

@@ -3,8 +3,8 @@
  * corrupt or of another schema version).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { type Config, indexPathInJournal, StartError } from './config.js';
+import { type Config, indexPathInJournal } from './config.js';
+import { prepareIndexPath } from './index-path.js';
 import { ignoreRules, type IgnoreRules } from './ignore.js';
 import { acquireLock } from './lock.js';
 import { readIndexFile } from './persist.js';
@@ -23,11 +23,7 @@ export interface OpenIndex {
  *   main thread, once the lock is held), given the journal's ignore rules
  */
 export async function openIndex(config: Config, log: (line: string) => void, whileReading?: (rules: IgnoreRules) => Promise<void>): Promise<OpenIndex> {
-  try {
-    fs.mkdirSync(path.dirname(config.db), { recursive: true });
-  } catch (err) {
-    throw new StartError(`cannot create the index folder ${path.dirname(config.db)}: ${(err as Error).message}`);
-  }
+  prepareIndexPath(config.db);
   const rules = ignoreRules(config.ignore, indexPathInJournal(config));
   const release = acquireLock(config.db, `inkdex ${config.command}`);
   try {

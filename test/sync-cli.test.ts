@@ -793,7 +793,11 @@ describe('inkdex sync', { timeout: 60_000 }, () => {
     fs.mkdirSync(path.dirname(db), { recursive: true });
     const holder = spawnIdleProcess();
     await waitFor(() => holder.pid !== undefined, { message: 'the lock holder to start' });
-    const lock = { pid: holder.pid!, host: os.hostname(), command: 'inkdex serve', since: new Date().toISOString() };
+    // As its holder writes it: with its start time and boot (a PID whose process is not the
+    // lock's writer is taken over; harden.test.ts covers that and a real inkdex holder).
+    const startTime = fs.readFileSync(`/proc/${holder.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    const bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const lock = { pid: holder.pid!, host: os.hostname(), command: 'inkdex serve', since: new Date().toISOString(), startTime, bootId };
     fs.writeFileSync(`${db}.lock`, JSON.stringify(lock) + '\n');
 
     const r = await runCli(['sync', journal, '--json']);

@@ -64,6 +64,8 @@ export function describeFailure(err: unknown, ctx: FailureContext | null): Failu
   const e = err as NodeJS.ErrnoException | undefined;
   // A file system call's error (not a socket's: those name their address themselves).
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string' && (e.path !== undefined || e.syscall in VERBS)) return { line: systemError(e, ctx), exitCode: 1 };
+  // SQLite's own errors (the native engine: better-sqlite3's SqliteError) name no file.
+  if (e && typeof e.code === 'string' && e.code.startsWith('SQLITE_') && ctx) return { line: sqliteError(e.code, e.message, ctx.db), exitCode: 1 };
   if (err instanceof RangeError && /allocation failed|Invalid array length/i.test(err.message)) {
     return { line: `not enough memory${ctx ? ` to load the index ${ctx.db}` : ''} (${oneLine(err.message)})`, exitCode: 1 };
   }
@@ -84,6 +86,16 @@ function systemError(e: NodeJS.ErrnoException, ctx: FailureContext | null): stri
     return `cannot write the index ${target}: ${problem}`;
   }
   return `cannot ${VERBS[syscall] ?? syscall} ${target}: ${problem}`;
+}
+
+function sqliteError(code: string, message: string, db: string): string {
+  const base = code.replace(/^(SQLITE_[A-Z]+).*$/, '$1');
+  if (base === 'SQLITE_FULL') return `cannot write the index ${db}: no space left on device (${oneLine(message)})`;
+  if (base === 'SQLITE_READONLY') return `cannot write the index ${db}: it is read-only (${oneLine(message)})`;
+  if (base === 'SQLITE_IOERR') return `cannot read or write the index ${db}: input/output error (${oneLine(message)})`;
+  if (base === 'SQLITE_CANTOPEN') return `cannot open the index ${db} (${oneLine(message)})`;
+  if (base === 'SQLITE_BUSY' || base === 'SQLITE_LOCKED') return `the index ${db} is busy: another program holds a lock on it (${oneLine(message)})`;
+  return `index ${db}: ${oneLine(message)} (${code})`;
 }
 
 /** The index file or its temporary copy beside it (`.index.sqlite.PID.tmp`). */

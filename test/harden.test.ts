@@ -13,6 +13,8 @@ import { describeFailure } from '../src/failure.js';
 import { ignoreRules } from '../src/ignore.js';
 import { LockedError, processStartTime } from '../src/lock.js';
 import { scanFolder, statFile } from '../src/scan.js';
+import { Store } from '../src/store.js';
+import { runSync } from '../src/sync.js';
 import { chownTree, cleanup, CLI, makeJournal, parseJsonLine, queryBatch, runCli, setMtime, startCli, tmpDir, waitFor, walkFiles, writeFile } from './helpers.js';
 
 interface Summary {
@@ -129,6 +131,31 @@ describe('item 1: rows of a folder that could not be searched go once it can', {
     expect(s.errors).toBe(0);
     expect(state(db).errors).toEqual([]);
     expect(state(db).entries.map((e) => e.path)).toEqual(['locked/a.md', 'open.md']);
+  });
+
+  it('full and incremental runs replace a stale row of a file listed fine by its entry’s own error', async () => {
+    const root = makeJournal({ 'a.md': 'a\n', 'bad.md': '---\ntitle: [x\n---\nbody\n' });
+    ageFiles(root);
+    const { store } = await Store.open(null, root);
+    try {
+      const opts = { root: fs.realpathSync(root), rules: ignoreRules([]), maxFileSize: 1_000_000 };
+      const errors = (): Array<{ path: string; message: string }> => store.all('SELECT path, message FROM file_errors ORDER BY path');
+      await runSync(store, opts, { kind: 'full' }, 'cli');
+      const own = errors();
+      expect(own.map((e) => e.path)).toEqual(['bad.md']);
+      const stale = (): void => {
+        for (const p of ['a.md', 'bad.md']) store.setFileError(p, 1, new Date().toISOString(), 'cannot check the file: permission denied');
+      };
+      stale();
+      await runSync(store, opts, { kind: 'incremental', paths: new Set(['a.md', 'bad.md']), removable: new Set() }, 'watch');
+      expect(errors()).toEqual(own);
+      stale();
+      const s = await runSync(store, opts, { kind: 'full' }, 'manual');
+      expect(errors()).toEqual(own);
+      expect(s.summary).toMatchObject({ added: 0, updated: 0, removed: 0 });
+    } finally {
+      store.close();
+    }
   });
 
   it('a file with invalid frontmatter keeps its own row through unchanged syncs', async () => {
@@ -360,6 +387,12 @@ describe('item 9: failure lines say what and where', { timeout: 60_000 }, () => 
     expect(describeFailure(errno('EACCES', 'open', '/j/.inkdex/index.sqlite.lock'), ctx).line).toBe('cannot open /j/.inkdex/index.sqlite.lock: permission denied');
     expect(describeFailure(errno('EROFS', 'rename', '/j/.inkdex/index.sqlite'), ctx).line).toBe('cannot write the index /j/.inkdex/index.sqlite: read-only file system');
     expect(describeFailure(new Error('boom\nsecond line'), ctx).line).toBe('boom second line (index /j/.inkdex/index.sqlite, journal /j)');
+    const sqlite = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+    expect(describeFailure(sqlite('SQLITE_FULL', 'database or disk is full'), ctx).line).toBe(
+      'cannot write the index /j/.inkdex/index.sqlite: no space left on device (database or disk is full)',
+    );
+    expect(describeFailure(sqlite('SQLITE_IOERR_WRITE', 'disk I/O error'), ctx).line).toMatch(/^cannot read or write the index \/j\/\.inkdex\/index\.sqlite: input\/output error/);
+    expect(describeFailure(errno('EADDRINUSE', 'listen'), ctx).line).not.toContain('index.sqlite:');
     expect(describeFailure(new UsageError('bad'), null)).toEqual({ line: 'bad', exitCode: 2 });
     expect(describeFailure(new StartError('no journal /x'), null)).toEqual({ line: 'no journal /x', exitCode: 1 });
     expect(describeFailure(new LockedError('locked'), ctx)).toEqual({ line: 'locked', exitCode: 1 });

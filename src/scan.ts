@@ -53,7 +53,9 @@ export async function scanFolder(root: string, rules: IgnoreRules, under = ''): 
       names = fs.readdirSync(dirPath, { withFileTypes: true });
     } catch (err) {
       if (dir === under) throw err;
-      if (errorCode(err) !== 'ENOENT') result.failedDirs.set(dir, describeFsError(err));
+      // Gone since it was listed (deleted, or replaced by a file): its files are gone too.
+      const code = errorCode(err);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') result.failedDirs.set(dir, describeFsError(err));
       continue;
     }
     result.dirs++;

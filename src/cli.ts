@@ -3,10 +3,13 @@
  * The `inkdex` binary: arguments → config → command; failures → one clear line and an
  * exit code (0 ok, 1 the run failed, 2 bad usage).
  */
-import { parseCommandLine, StartError, USAGE, UsageError } from './config.js';
+import { parseCommandLine, USAGE, type Config } from './config.js';
+import { describeFailure } from './failure.js';
 import { packageVersion } from './open-index.js';
-import { LockedError } from './persist.js';
 import { syncCommand } from './sync-command.js';
+
+/** The command's config once read, so that a failure can name the index it was writing. */
+let current: Config | null = null;
 
 async function main(): Promise<number> {
   const parsed = parseCommandLine(process.argv.slice(2), process.env, process.cwd());
@@ -19,6 +22,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const { config } = parsed;
+  current = config;
   if (config.command === 'sync') return syncCommand(config);
   const { serveCommand } = await import('./serve.js');
   return serveCommand(config);
@@ -29,16 +33,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`inkdex: ${err.message}\n`);
-      process.exitCode = 2;
-    } else if (err instanceof StartError || err instanceof LockedError) {
-      process.stderr.write(`inkdex: ${err.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`inkdex: ${err instanceof Error ? err.message : String(err)}\n`);
-      if (process.env.INKDEX_DEBUG) console.error(err);
-      process.exitCode = 1;
-    }
+    const failure = describeFailure(err, current && { db: current.db, journal: current.journal });
+    process.stderr.write(`inkdex: ${failure.line}\n`);
+    if (process.env.INKDEX_DEBUG) console.error(err);
+    process.exitCode = failure.exitCode;
   },
 );

@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Config, indexPathInJournal, StartError } from './config.js';
+import { prepareIndexPath } from './index-path.js';
+import { acquireLock } from './lock.js';
 import { loadSql } from './database.js';
 import { ignoreRules, type IgnoreRules } from './ignore.js';
 import { ForeignFileError, removeIndexFiles } from './index-file-check.js';
 import type { EngineName, OpenedIndex } from './index-types.js';
 import { loadNative } from './native-database.js';
 import { openNative } from './native-engine.js';
-import { acquireLock } from './persist.js';
 import { openWasm, startReadingWasm } from './wasm-engine.js';
 
 export interface OpenIndex extends OpenedIndex {
@@ -33,11 +34,7 @@ export interface OpenIndex extends OpenedIndex {
  */
 export async function openIndex(config: Config, log: (line: string) => void, whileOpening?: (rules: IgnoreRules) => Promise<void>): Promise<OpenIndex> {
   const engine = chooseEngine(config.engine, log);
-  try {
-    fs.mkdirSync(path.dirname(config.db), { recursive: true });
-  } catch (err) {
-    throw new StartError(`cannot create the index folder ${path.dirname(config.db)}: ${(err as Error).message}`);
-  }
+  prepareIndexPath(config.db);
   const rules = ignoreRules(config.ignore, indexPathInJournal(config));
   const ownPath = config.db === path.join(config.journal, '.inkdex', 'index.sqlite');
   const release = acquireLock(config.db, `inkdex ${config.command}`);

@@ -1,9 +1,8 @@
 /**
  * The only module that writes the index file: atomic replacement (temp file in the same
- * folder, fsync, rename, fsync the folder) and the lock that keeps a second writer out.
+ * folder, fsync, rename, fsync the folder). The lock is lock.ts's.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { allocDatabaseBuffer, type DatabaseFile } from './database.js';
 import { errorCode } from './fs-errors.js';
@@ -117,71 +116,5 @@ function syncFolder(dir: string): void {
     // Some file systems refuse fsync on a folder; the rename itself is still atomic.
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-export class LockedError extends Error {}
-
-interface LockInfo {
-  pid: number;
-  host: string;
-  command: string;
-  since: string;
-}
-
-/**
- * Takes the lock next to the index file (`FILE.lock`), taking over one left by a dead
- * process. Throws LockedError naming the live process that holds it.
- * @returns a function that releases the lock (safe to call twice).
- */
-export function acquireLock(indexFile: string, command: string): () => void {
-  const lockFile = `${indexFile}.lock`;
-  const mine: LockInfo = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(lockFile, JSON.stringify(mine) + '\n', { flag: 'wx' });
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        try {
-          const held = readLock(lockFile);
-          if (held?.pid === process.pid) fs.rmSync(lockFile, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-    } catch (err) {
-      if (errorCode(err) !== 'EEXIST') throw err;
-    }
-    const held = readLock(lockFile);
-    // A lock from another machine (a shared drive) cannot be checked, so it is respected.
-    if (held && held.pid !== process.pid && (held.host !== mine.host || isAlive(held.pid))) {
-      throw new LockedError(
-        `index ${indexFile} is locked by inkdex process ${held.pid} on ${held.host} (${held.command}, since ${held.since}); stop it or use another --db`,
-      );
-    }
-    // Stale (dead process, or unreadable lock file): take it over.
-    fs.rmSync(lockFile, { force: true });
-  }
-  throw new LockedError(`index ${indexFile} is locked: could not take the lock ${lockFile}`);
-}
-
-function readLock(lockFile: string): LockInfo | null {
-  try {
-    const info = JSON.parse(fs.readFileSync(lockFile, 'utf8')) as Partial<LockInfo>;
-    if (typeof info.pid !== 'number') return null;
-    return { pid: info.pid, host: String(info.host ?? os.hostname()), command: String(info.command ?? 'inkdex'), since: String(info.since ?? '?') };
-  } catch {
-    return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errorCode(err) === 'EPERM';
   }
 }

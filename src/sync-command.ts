@@ -2,6 +2,7 @@
  * `inkdex sync`: one full sync, a summary, exit.
  */
 import type { Config } from './config.js';
+import { describeRunFailure } from './failure.js';
 import { scanFolder, type ScanResult } from './scan.js';
 import { isCorruption, openIndex } from './open-index.js';
 import { progressReporter } from './progress.js';
@@ -56,7 +57,7 @@ export async function syncCommand(config: Config): Promise<number> {
     else process.stdout.write(describeRun(summary, config.db) + '\n');
     reportFileErrors(errors);
     if (summary.status === 'failed' && !signalled) {
-      process.stderr.write(`inkdex: sync failed: ${summary.message}\n`);
+      process.stderr.write(`inkdex: ${describeRunFailure(summary.message ?? 'unknown error', config.db)}\n`);
       return 1;
     }
     return 0;

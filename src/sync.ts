@@ -11,7 +11,7 @@ import { nfc } from './nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
 import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
-import type { IndexedFile, RunKind, RunStats, SyncStore as Store, Trigger } from './index-types.js';
+import type { IndexedFile, IndexedStat, RunKind, RunStats, SyncStore as Store, Trigger } from './index-types.js';
 
 export interface SyncOptions {
   /** Absolute, symlink-resolved journal folder. */
@@ -145,6 +145,8 @@ class Run {
   stopped = false;
   /** Paths with a file_errors row (most runs have none to clear: skip the DELETEs). */
   private readonly errorPaths: Set<string>;
+  /** Paths this run read, or wrote an error for: their rows are current. */
+  private readonly handled = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -156,6 +158,7 @@ class Run {
   }
 
   private setError(p: string, at: string, message: string): void {
+    this.handled.add(p);
     this.store.setFileError(p, this.id, at, message);
     this.errorPaths.add(p);
     this.stats.errors++;
@@ -169,7 +172,7 @@ class Run {
   async execute(scope: Scope, progress: RunProgress, hooks: RunHooks): Promise<string[]> {
     if (!isFolder(this.opts.root)) throw new Error(`journal folder ${this.opts.root} is missing or not a folder`);
     const plan = scope.kind === 'full' ? await this.planFull(scope.scan) : this.planIncremental(scope.paths);
-    const { diff, disk, failedDirs } = plan;
+    const { diff, disk, failedDirs, problems } = plan;
     this.stats.scanned = disk.size;
     this.stats.unchanged = diff.unchanged;
     const vanished = this.confirmGone(diff.vanished, scope.kind === 'incremental' ? disk : null);
@@ -212,7 +215,7 @@ class Run {
         if (removable && !removable.has(gone.path)) held.push(gone.path);
         else this.remove(gone);
       }
-      if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
+      this.reconcileFileErrors(disk, scope.kind === 'full' ? { failedDirs, problems } : null);
     });
     progress.processed = progress.total;
     hooks.onProgress?.({ ...progress });
@@ -257,10 +260,13 @@ class Run {
     }
   }
 
-  private async planFull(listing?: ScanResult): Promise<{ diff: Diff<IndexedFile, DiskFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> }> {
+  private async planFull(listing?: ScanResult): Promise<Plan> {
     const scan = listing ?? (await scanFolder(this.opts.root, this.opts.rules));
     const failed = [...scan.failedDirs.keys()];
-    const byStat = diffListings(scan.files, this.store.listIndexed(), (p) => isUnder(p, failed));
+    const indexed = this.store.listIndexed();
+    // Entries at paths the scan could list but not index (see ScanResult.problems) are kept.
+    const byStat = diffListings(scan.files, indexed, (p) => isUnder(p, failed) || scan.problems.has(p));
+    this.recheckTwins(byStat, scan, indexed);
     // Hashes only for the entries that need one: the changed (to spot a touch) and the
     // vanished (to pair moves). A no-op run fetches none.
     const changed = this.store.withHashes(byStat.changed.map((c) => c.indexed));
@@ -269,10 +275,27 @@ class Run {
       changed: byStat.changed.map((c, i) => ({ disk: c.disk, indexed: changed[i]! })),
       vanished: this.store.withHashes(byStat.vanished),
     };
-    return { diff, disk: scan.files, failedDirs: scan.failedDirs };
+    return { diff, disk: scan.files, failedDirs: scan.failedDirs, problems: scan.problems };
   }
 
-  private planIncremental(paths: ReadonlySet<string>): { diff: Diff<IndexedFile, DiskFile>; disk: Map<string, DiskFile>; failedDirs: Map<string, string> } {
+  /**
+   * A name with an NFC twin, now or at the last run: the file indexed under it may have
+   * switched spelling (one twin deleted) with the very same size and mtime, so its hash
+   * is checked rather than its stat trusted.
+   */
+  private recheckTwins(diff: Diff<IndexedStat, DiskFile>, scan: ScanResult, indexed: Map<string, IndexedStat>): void {
+    const keys = new Set<string>();
+    for (const p of [...scan.problems.keys(), ...this.errorPaths]) if (nfc(p) !== p) keys.add(nfc(p));
+    for (const key of keys) {
+      const file = scan.files.get(key);
+      const known = indexed.get(key);
+      if (!file || !known || diff.changed.some((c) => c.indexed === known)) continue;
+      diff.unchanged--;
+      diff.changed.push({ disk: file, indexed: known });
+    }
+  }
+
+  private planIncremental(paths: ReadonlySet<string>): Plan {
     const disk = new Map<string, DiskFile>();
     const indexed = new Map<string, IndexedFile>();
     for (const diskPath of paths) {
@@ -281,7 +304,7 @@ class Run {
       const known = this.store.indexedByPath(nfc(diskPath));
       if (known) indexed.set(known.path, known);
     }
-    return { diff: diffListings(disk, indexed), disk, failedDirs: new Map() };
+    return { diff: diffListings(disk, indexed), disk, failedDirs: new Map(), problems: new Map() };
   }
 
   /** Keeps only the vanished entries whose file is really gone (or no longer indexable). */
@@ -317,6 +340,7 @@ class Run {
   private apply(disk: DiskFile, indexed: IndexedFile | null, prepared: PreparedFile, moves: MovePool): void {
     const { read, record } = prepared;
     const at = nowIso();
+    this.handled.add(disk.path);
     if (!read.ok) {
       if (read.gone) return; // deleted between the listing and the read: the next batch sees it
       this.setError(disk.path, at, read.message);
@@ -358,17 +382,41 @@ class Run {
     this.stats.removed++;
   }
 
-  /** After a full scan: drop error rows of paths that are gone; refresh unreadable folders'. */
-  private reconcileFileErrors(disk: Map<string, DiskFile>, failedDirs: Map<string, string>): void {
+  /**
+   * After the writes. Any run: a listed file this run did not read (unchanged) keeps only
+   * its entry's own error; any other row (e.g. "cannot check the file" from while its
+   * folder could not be read) is stale now that the scan lists it. After a full scan
+   * also: drop rows of paths that are gone, and record the scan's problems (counted as
+   * scanned files with errors) and its unreadable folders.
+   */
+  private reconcileFileErrors(disk: Map<string, DiskFile>, full: { failedDirs: Map<string, string>; problems: Map<string, string> } | null): void {
+    const at = nowIso();
+    if (!full) {
+      for (const p of this.errorPaths) if (disk.has(p) && !this.handled.has(p)) this.store.restoreFileError(p, this.id, at);
+      return;
+    }
+    const { failedDirs, problems } = full;
     const failed = [...failedDirs.keys()];
     for (const p of this.store.fileErrorPaths()) {
-      if (disk.has(p) || failedDirs.has(p) || isUnder(p, failed) || this.store.indexedByPath(p)) continue;
-      this.clearError(p);
+      if (problems.has(p) || failedDirs.has(p) || isUnder(p, failed) || this.handled.has(p)) continue;
+      if (disk.has(p)) this.store.restoreFileError(p, this.id, at);
+      else if (!this.store.indexedByPath(p)) this.clearError(p);
+    }
+    for (const [p, why] of problems) {
+      this.setError(p, at, why);
+      this.stats.scanned++;
     }
     for (const [dir, why] of failedDirs) {
-      this.setError(dir, nowIso(), `folder cannot be read (${why}); its entries are kept`);
+      this.setError(dir, at, `folder cannot be read (${why}); its entries are kept`);
     }
   }
+}
+
+interface Plan {
+  diff: Diff<IndexedFile, DiskFile>;
+  disk: Map<string, DiskFile>;
+  failedDirs: Map<string, string>;
+  problems: Map<string, string>;
 }
 
 function isFolder(p: string): boolean {

@@ -263,7 +263,11 @@ describe('inkdex serve', () => {
     const root = makeJournal({ 'a.md': note('A') });
     const db = path.join(tmpDir(), 'index.sqlite');
     const holder = spawnIdleProcess();
-    fs.writeFileSync(`${db}.lock`, JSON.stringify({ pid: holder.pid, host: (await import('node:os')).hostname(), command: 'inkdex serve', since: 'now' }));
+    // As its holder writes it, with its start time and boot (a lock naming a PID whose
+    // process is not the lock's writer is taken over: see harden.test.ts).
+    const startTime = fs.readFileSync(`/proc/${holder.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    const bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    fs.writeFileSync(`${db}.lock`, JSON.stringify({ pid: holder.pid, host: (await import('node:os')).hostname(), command: 'inkdex serve', since: 'now', startTime, bootId }));
     const res = await runCli(['serve', root, '--db', db, '--port', '0']);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`process ${holder.pid}`);

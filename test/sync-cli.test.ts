@@ -757,15 +757,26 @@ describe('inkdex sync', { timeout: 60_000 }, () => {
 
   it('refuses a file at --db that is not an inkdex index, leaving its bytes untouched', async () => {
     const journal = makeJournal({ 'a.md': 'alpha\n', 'b.md': 'beta\n' });
-    const db = dbOf(journal);
-    fs.mkdirSync(path.dirname(db), { recursive: true });
+    const db = path.join(tmpDir('inkdex-db-'), 'index.sqlite');
     const garbage = randomBytes(64 * 1024);
     fs.writeFileSync(db, garbage);
-    const r = await runCli(['sync', journal], { timeoutMs: 30_000 });
+    const r = await runCli(['sync', journal, '--db', db], { timeoutMs: 30_000 });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(db);
     expect(fs.readFileSync(db).equals(garbage)).toBe(true);
+  });
+
+  it('rebuilds a wrecked index at the default path, in the journal\'s own .inkdex folder', async () => {
+    const journal = makeJournal({ 'a.md': 'alpha\n', 'b.md': 'beta\n' });
+    const db = dbOf(journal);
+    fs.mkdirSync(path.dirname(db), { recursive: true });
+    fs.writeFileSync(db, randomBytes(64 * 1024));
+    const s = await sync(journal);
+    expect(s).toMatchObject({ added: 2, errors: 0, status: 'succeeded' });
+    const x = snap(db, ['beta']);
+    expect(x.paths).toEqual(['a.md', 'b.md']);
+    expect(x.fts.beta).toEqual(['b.md']);
   });
 
   it('rebuilds an index with an unknown schema_version', async () => {
@@ -794,7 +805,11 @@ describe('inkdex sync', { timeout: 60_000 }, () => {
     fs.mkdirSync(path.dirname(db), { recursive: true });
     const holder = spawnIdleProcess();
     await waitFor(() => holder.pid !== undefined, { message: 'the lock holder to start' });
-    const lock = { pid: holder.pid!, host: os.hostname(), command: 'inkdex serve', since: new Date().toISOString() };
+    // As its holder writes it: with its start time and boot (a PID whose process is not the
+    // lock's writer is taken over; harden.test.ts covers that and a real inkdex holder).
+    const startTime = fs.readFileSync(`/proc/${holder.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    const bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const lock = { pid: holder.pid!, host: os.hostname(), command: 'inkdex serve', since: new Date().toISOString(), startTime, bootId };
     fs.writeFileSync(`${db}.lock`, JSON.stringify(lock) + '\n');
 
     const r = await runCli(['sync', journal, '--json']);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, makeJournal } from './helpers.js';
-import { entryAt, startServe, type Served } from './serve-helpers.js';
+import { allEntries, entryAt, startServe, type Served } from './serve-helpers.js';
 import { hashOf, launch, openPage, overflowX, sameDocument, stubJson, TEST_TIMEOUT, WAIT, waitSettled } from './browser-helpers.js';
 
 afterEach(() => cleanup.run());
@@ -221,6 +221,234 @@ describe('finding things on the page', () => {
       expect(await page.locator('#finder').isHidden()).toBe(true);
       expect(await sameDocument(page)).toBe(true);
       expect(pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'shows journal text literally in every view: results, entry, tags, day, run details (under the CSP)',
+    async () => {
+      const IMG = '<img src=x onerror=alert(1)>';
+      const SCRIPT = '"><script>alert(2)</script>';
+      const evilTitle = `${SCRIPT} ${IMG} title`;
+      const journal = makeJournal({
+        [`notes/${IMG}.md`]: [
+          '---',
+          `title: '${evilTitle.replace(/'/g, "''")}'`,
+          'date: 2026-11-01',
+          `tags: ['${IMG}', '${SCRIPT.replace(/'/g, "''")}']`,
+          `note: '${IMG}'`,
+          `nested: {a: '${SCRIPT.replace(/'/g, "''")}'}`,
+          '---',
+          `xylophone ${IMG} ${SCRIPT} end`,
+          '',
+          `See [[Target ${SCRIPT}]] and [[${IMG} elsewhere]].`,
+          '',
+          `- [ ] ${IMG} task`,
+          '',
+        ].join('\n'),
+        [`notes/linker ${SCRIPT}.md`]: `---\ntitle: '${`${IMG} linker`}'\n---\nLinks to [[${IMG}]].\n`,
+        'notes/plain.md': '# Plain\nNothing to see.\n',
+      });
+      const s = await startServe(journal);
+      await s.idle();
+      const browser = await launch();
+      const { page, pageErrors, dialogs, requests, cspViolations } = await openPage(browser, s.url, { csp: true });
+      await waitSettled(page);
+      const noMarkup = async (scope: string): Promise<number> =>
+        page.locator(`${scope} img, ${scope} script, ${scope} iframe, ${scope} svg, ${scope} object`).count();
+
+      // Search results: title, path, snippet and tags as text.
+      await page.locator('#search-input').fill('xylophone');
+      await page.locator('#search-input').press('Enter');
+      const result = page.locator('#results .result').first();
+      await result.waitFor({ timeout: WAIT });
+      expect(await result.locator('.result-title').textContent()).toBe(evilTitle);
+      expect(await result.locator('.path').textContent()).toBe(`notes/${IMG}.md`);
+      expect(await result.locator('.snippet').textContent()).toContain(IMG);
+      expect(await result.locator('.snippet').textContent()).toContain(SCRIPT);
+      expect(await result.locator('.result-tags a.tag').allTextContents()).toEqual(expect.arrayContaining([`#${IMG}`, `#${SCRIPT}`]));
+      expect(await noMarkup('#finder')).toBe(0);
+
+      // The entry view: every field.
+      await result.locator('.result-title').click();
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe(evilTitle);
+      const entry = page.locator('#entry');
+      expect(await entry.locator('.entry-path').textContent()).toBe(`notes/${IMG}.md`);
+      expect(await entry.locator('.entry-tags a.tag').allTextContents()).toEqual(expect.arrayContaining([`#${IMG}`, `#${SCRIPT}`]));
+      expect(await entry.locator('.fm-row', { has: page.locator('dt', { hasText: /^note$/ }) }).locator('dd').textContent()).toBe(IMG);
+      expect(await entry.locator('.fm-row', { has: page.locator('dt', { hasText: /^nested$/ }) }).locator('dd').textContent()).toBe(JSON.stringify({ a: SCRIPT }));
+      expect(await entry.locator('.entry-links li').allTextContents()).toEqual(
+        expect.arrayContaining([expect.stringContaining(`[[Target ${SCRIPT}]]`), expect.stringContaining(`[[${IMG} elsewhere]]`)]),
+      );
+      expect(await entry.locator('.task-text').allTextContents()).toEqual([`${IMG} task`]);
+      expect(await entry.locator('pre.entry-body').textContent()).toContain(`xylophone ${IMG} ${SCRIPT} end`);
+      expect(await noMarkup('#finder')).toBe(0);
+
+      // A tag with markup in it, and the entry's day.
+      await entry.locator('.entry-tags a.tag', { hasText: IMG }).click();
+      await expect.poll(() => page.locator('#results-title').textContent(), { timeout: WAIT }).toBe(`Entries tagged #${IMG}`);
+      await expect.poll(() => resultTitles(page), { timeout: WAIT }).toEqual([evilTitle]);
+      await page.goBack();
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe(evilTitle);
+      await entry.locator('.entry-date').click();
+      await waitHash(page, '/day/2026-11-01');
+      await expect.poll(() => resultTitles(page), { timeout: WAIT }).toEqual([evilTitle]);
+      expect(await noMarkup('#finder')).toBe(0);
+
+      // Run details list the same paths (and, with entryId, lead to them).
+      await page.locator('.back-link').click();
+      await page.locator('#runs tr[data-run-id]').first().click();
+      const detail = page.locator('#run-detail');
+      await detail.locator('.detail-facts').waitFor({ timeout: WAIT });
+      expect(await detail.textContent()).toContain(`notes/${IMG}.md`);
+      expect(await noMarkup('#run-detail')).toBe(0);
+
+      let probeViolations = 0;
+      const safe = async (): Promise<void> => {
+        expect(await page.evaluate(() => document.body.querySelectorAll('img, script').length)).toBe(0);
+        expect(requests.filter((u) => new URL(u).pathname === '/x')).toEqual([]);
+        expect(dialogs).toEqual([]);
+        expect(pageErrors).toEqual([]);
+        expect((await cspViolations()).slice(probeViolations)).toEqual([]);
+      };
+      await safe();
+      // The policy was in force all along (so an inline script or style of the page's own
+      // would have shown above): a probe inline script is refused.
+      const probe = await page.evaluate(() => {
+        const el = document.createElement('script');
+        el.textContent = 'window.__inlineRan = true';
+        document.body.append(el);
+        el.remove();
+        return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true ? 'ran' : 'blocked';
+      });
+      expect(probe).toBe('blocked');
+      await expect.poll(async () => (await cspViolations()).length, { timeout: WAIT }).toBe(1);
+      probeViolations = 1;
+
+      // (API: backlinks) The linking note's title, shown as text in the backlinks.
+      const evilId = await idOf(s, `notes/${IMG}.md`);
+      await page.evaluate((h) => (location.hash = h), `#/entry/${evilId}`);
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe(evilTitle);
+      await expect.poll(() => entry.locator('.entry-backlinks a.backlink').allTextContents(), { timeout: WAIT }).toEqual([`${IMG} linker`]);
+      await safe();
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'is usable with the keyboard: / to search, Tab to a hit, Enter to open, visible focus, days by arrow keys',
+    async () => {
+      const s = await startServe(findJournal());
+      await s.idle();
+      const browser = await launch();
+      const { page, pageErrors } = await openPage(browser, s.url);
+      await waitSettled(page);
+      const active = (): Promise<{ id: string; cls: string; text: string; outline: string; tag: string }> =>
+        page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return {
+            id: el?.id ?? '',
+            cls: el?.className ?? '',
+            text: el?.textContent ?? '',
+            outline: el ? getComputedStyle(el).outlineStyle : 'none',
+            tag: el?.tagName ?? '',
+          };
+        });
+      /** Presses Tab until the focus is on an element matching `pred` (at most `max` times). */
+      const tabTo = async (pred: (a: Awaited<ReturnType<typeof active>>) => boolean, max = 40): Promise<Awaited<ReturnType<typeof active>>> => {
+        for (let i = 0; i < max; i++) {
+          await page.keyboard.press('Tab');
+          const a = await active();
+          if (pred(a)) return a;
+        }
+        throw new Error(`Tab never reached the element; last: ${JSON.stringify(await active())}`);
+      };
+
+      await page.keyboard.press('/');
+      expect((await active()).id).toBe('search-input');
+      await page.keyboard.type('zeppelin');
+      await page.keyboard.press('Enter');
+      await page.locator('#results .result').first().waitFor({ timeout: WAIT });
+
+      // Tab reaches the first hit; its focus ring is visible; Enter opens it.
+      const first = await tabTo((a) => a.cls.includes('result-title'));
+      expect(first.outline).not.toBe('none');
+      await page.keyboard.press('Enter');
+      await waitHash(page, /^\/entry\/\d+$/);
+      await page.locator('#entry .entry-head').waitFor({ timeout: WAIT });
+      // the focus moved to the opened entry's title
+      await expect.poll(async () => (await active()).id, { timeout: WAIT }).toBe('entry-title');
+
+      // Tab reaches the entry's tag; Enter follows it.
+      const tag = await tabTo((a) => a.tag === 'A' && a.cls.includes('tag'));
+      expect(tag.outline).not.toBe('none');
+      await page.keyboard.press('Enter');
+      await waitHash(page, /^\/tag\//);
+      await page.locator('#results .result').first().waitFor({ timeout: WAIT });
+      await expect.poll(async () => (await active()).id, { timeout: WAIT }).toBe('results-title');
+
+      // "/" from anywhere but a text field, and not while typing in one.
+      await page.keyboard.press('/');
+      expect((await active()).id).toBe('search-input');
+      await page.keyboard.type('a/b');
+      expect(await page.locator('#search-input').inputValue()).toBe('a/b');
+
+      // The activity grid: one Tab stop, arrow keys move, Enter lists that day.
+      await page.evaluate(() => (location.hash = '#/'));
+      await page.locator('#dashboard').waitFor({ state: 'visible' });
+      await page.locator('#activity .cal-grid').focus();
+      expect((await active()).outline).not.toBe('none');
+      await page.keyboard.press('Home');
+      await page.keyboard.press('ArrowDown');
+      const caption = (await page.locator('#activity-caption').textContent()) ?? '';
+      expect(caption).toMatch(/Jan 2, \d{4}/);
+      await page.keyboard.press('Enter');
+      await waitHash(page, /^\/day\/\d{4}-01-02$/);
+      await page.locator('#results-status').waitFor({ timeout: WAIT });
+      expect(await sameDocument(page)).toBe(true);
+      expect(pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'fits 1280 px and 375 px screens in every view, long words and paths included',
+    async () => {
+      const long = 'supercalifragilistic'.repeat(12);
+      const s = await startServe(
+        findJournal({
+          [`notes/${'deep/'.repeat(6)}${long}.md`]: `---\ntitle: ${long}\ndate: 2024-01-05\ntags: [daily, ${long}]\nsource: ${long}\n---\nzeppelin ${long} and a long line ${'word '.repeat(80)}\n\n[[${long}]]\n\n- [ ] ${long}\n\n    indented ${long}\n`,
+        }),
+      );
+      await s.idle();
+      const longId = (await allEntries(s)).find((e) => e.path.endsWith(`${long}.md`))!.id;
+      const browser = await launch();
+      for (const width of [1280, 375]) {
+        const { page, pageErrors } = await openPage(browser, s.url, { viewport: { width, height: 900 } });
+        await waitSettled(page);
+        const views: Array<[string, string]> = [
+          ['', '#activity .day'],
+          ['#/search?q=zeppelin', '#results .result'],
+          [`#/entry/${longId}`, '#entry .entry-head'],
+          ['#/tag/daily', '#results .result'],
+          ['#/day/2024-01-05', '#results .result'],
+        ];
+        for (const [hash, ready] of views) {
+          await page.evaluate((h) => (location.hash = h), hash);
+          await page.locator(ready).first().waitFor({ timeout: WAIT });
+          expect(await overflowX(page), `${hash || 'home'} at ${width} px`).toBeLessThanOrEqual(1);
+          await page.screenshot({ path: path.join(SHOTS, `${width}-${hash.replace(/[^a-z0-9]+/gi, '_') || 'home'}.png`), fullPage: true, animations: 'disabled' });
+        }
+        // the entry's parts side by side on a wide screen, stacked on a phone
+        await page.evaluate((h) => (location.hash = h), `#/entry/${longId}`);
+        await page.locator('#entry .entry-head').waitFor({ timeout: WAIT });
+        const [bodyBox, sideBox] = await Promise.all([page.locator('#entry .entry-text').boundingBox(), page.locator('#entry .entry-side').boundingBox()]);
+        expect(bodyBox && sideBox).toBeTruthy();
+        if (width === 1280) expect(sideBox!.x).toBeGreaterThan(bodyBox!.x + bodyBox!.width - 1);
+        else expect(sideBox!.y).toBeGreaterThan(bodyBox!.y + bodyBox!.height - 1);
+        expect(pageErrors).toEqual([]);
+      }
     },
     TEST_TIMEOUT,
   );

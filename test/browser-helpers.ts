@@ -118,14 +118,13 @@ export async function hashOf(page: Page): Promise<string> {
   return page.evaluate(() => decodeURIComponent(location.hash.replace(/^#/, '')));
 }
 
-/** Answers `/api/<name>` with JSON (a function is asked again at every request). */
-export async function stubJson(page: Page, match: (u: URL) => boolean, body: unknown | ((u: URL) => { status?: number; json: unknown })): Promise<void> {
+/** Answers the requests `match` picks with JSON: `answer(url)` says the status (200 unless told) and body. */
+export async function stubJson(page: Page, match: (u: URL) => boolean, answer: (u: URL) => { status?: number; json: unknown }): Promise<void> {
   await page.route(
     (u) => match(u),
     async (route: Route) => {
-      const u = new URL(route.request().url());
-      const answer = typeof body === 'function' ? (body as (u: URL) => { status?: number; json: unknown })(u) : { json: body };
-      await route.fulfill({ status: answer.status ?? 200, contentType: 'application/json', body: JSON.stringify(answer.json) });
+      const a = answer(new URL(route.request().url()));
+      await route.fulfill({ status: a.status ?? 200, contentType: 'application/json', body: JSON.stringify(a.json) });
     },
   );
 }

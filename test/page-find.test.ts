@@ -452,4 +452,206 @@ describe('finding things on the page', () => {
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    'says the index is being built during the first build, then what it found (stubbed API)',
+    async () => {
+      const s = await startServe(makeJournal({ 'a.md': '# A\n' })); // serves the page's files
+      await s.idle();
+      const browser = await launch();
+      let phase: 'building' | 'done' = 'building';
+      const started = new Date().toISOString();
+      const run = { id: 1, trigger: 'startup', kind: 'full', status: 'running', startedAt: started, finishedAt: null, durationMs: null, scanned: null, added: null, updated: null, unchanged: null, moved: null, removed: null, errors: null, message: null };
+      const finished = { ...run, status: 'succeeded', finishedAt: started, durationMs: 1200, scanned: 3, added: 3, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
+      const status = (): unknown => ({
+        state: phase === 'building' ? 'syncing' : 'idle',
+        health: 'healthy',
+        healthReasons: [],
+        journal: '/home/me/journal',
+        engine: 'wasm',
+        db: { path: '/home/me/journal/.inkdex/index.sqlite', sizeBytes: 4096, lastWriteAt: null },
+        watcher: { state: 'watching', files: 200, dirs: 3 },
+        counts: phase === 'building' ? { entries: 0, tags: 0, errors: 0 } : { entries: 3, tags: 1, errors: 0 },
+        currentRun: phase === 'building' ? { id: 1, trigger: 'startup', kind: 'full', processed: 40, total: 200, startedAt: started } : null,
+        lastRun: phase === 'building' ? null : finished,
+        version: '0.1.0',
+      });
+      const { page, pageErrors } = await openPage(browser, s.url, {
+        before: async (p) => {
+          await p.route(
+            (u) => u.pathname.startsWith('/api/'),
+            async (route) => {
+              const u = new URL(route.request().url());
+              if (u.pathname === '/api/events') {
+                const events =
+                  phase === 'building'
+                    ? [['status', status()], ['run-progress', { id: 1, trigger: 'startup', kind: 'full', processed: 120, total: 200 }]]
+                    : [['run-finished', finished], ['status', status()]];
+                const body = `retry: 300\n\n${events.map(([e, d]) => `event: ${e as string}\ndata: ${JSON.stringify(d)}\n\n`).join('')}`;
+                await route.fulfill({ status: 200, contentType: 'text/event-stream', body });
+                return;
+              }
+              const answers: Record<string, unknown> = {
+                '/api/status': status(),
+                '/api/runs': { runs: [phase === 'building' ? run : finished] },
+                '/api/errors': { errors: [] },
+                '/api/tags': { tags: phase === 'building' ? [] : [{ tag: 'daily', count: 3 }] },
+                '/api/activity':
+                  phase === 'building'
+                    ? { year: null, years: [], days: [] }
+                    : { year: 2024, years: [{ year: 2024, count: 3 }], days: [{ date: '2024-01-05', count: 3 }] },
+              };
+              const json = answers[u.pathname];
+              await route.fulfill({ status: json === undefined ? 404 : 200, contentType: 'application/json', body: JSON.stringify(json ?? { error: 'not stubbed' }) });
+            },
+          );
+        },
+      });
+
+      // Building: no "Healthy", no "every file was read", no "no dated entries" — progress instead.
+      await expect.poll(() => page.locator('#health').textContent(), { timeout: WAIT }).toBe('Building the index');
+      expect(await page.locator('#badge').getAttribute('data-health')).toBe('building');
+      await expect.poll(() => page.locator('#progress-count').textContent(), { timeout: WAIT }).toContain('/ 200 files');
+      expect(await page.locator('#progress').isVisible()).toBe(true);
+      expect(await page.locator('#progress-label').textContent()).toContain('Building the index');
+      expect(await page.locator('#last-run').textContent()).toContain('being built');
+      await expect.poll(() => page.locator('#errors').textContent(), { timeout: WAIT }).toContain('being built');
+      expect(await page.locator('#errors').textContent()).not.toContain('Every file was read');
+      await expect.poll(() => page.locator('#activity-summary').textContent(), { timeout: WAIT }).toContain('being built');
+      const everything = (await page.locator('body').textContent()) ?? '';
+      expect(everything).not.toMatch(/healthy/i);
+      expect(everything).not.toContain('No dated entries');
+      expect(await page.title()).toContain('building');
+
+      // The run finishes: the page now says what it found.
+      phase = 'done';
+      await expect.poll(() => page.locator('#health').textContent(), { timeout: WAIT }).toBe('healthy');
+      await expect.poll(() => page.locator('#errors').textContent(), { timeout: WAIT }).toContain('Every file was read');
+      await expect.poll(() => page.locator('#activity-summary').textContent(), { timeout: WAIT }).toContain('3 entries on 1 day in 2024');
+      expect(await page.locator('#progress').isHidden()).toBe(true);
+      expect(await page.locator('#last-run').textContent()).toContain('succeeded');
+      expect(pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'follows the API contract for links, backlinks, entryId and activity years (stubbed API)',
+    async () => {
+      const s = await startServe(makeJournal({ 'a.md': '# A\n' })); // serves the page's files
+      await s.idle();
+      const browser = await launch();
+      const at = '2026-11-01T10:00:00.000Z';
+      const summary = (id: number, title: string, date: string | null): unknown => ({ id, path: `notes/${title}.md`, title, date, tags: [], wordCount: 3, snippet: `About ${title}.` });
+      const entry = (id: number, title: string, extra: Record<string, unknown> = {}): unknown => ({
+        id, path: `notes/${title}.md`, title, date: '2024-06-01', frontmatter: {}, body: `Body of ${title}.`, wordCount: 3,
+        tags: [], links: [], tasks: [], backlinks: [], history: [{ id: 1, runId: 1, at, path: `notes/${title}.md`, oldPath: null, kind: 'added', contentHash: 'x' }],
+        ...extra,
+      });
+      const entries: Record<string, unknown> = {
+        '7': entry(7, 'Seven', {
+          links: [
+            { target: 'Eight', kind: 'wiki', targetId: 8 },
+            { target: 'Gone', kind: 'wiki', targetId: null },
+            { target: '../notes/Nine.md', kind: 'markdown', targetId: 9 },
+          ],
+          backlinks: [{ id: 9, path: 'notes/Nine.md', title: 'Nine' }],
+        }),
+        '8': entry(8, 'Eight'),
+        '9': entry(9, 'Nine'),
+      };
+      const statusBody = {
+        state: 'idle', health: 'degraded', healthReasons: ['1 file has problems'], journal: '/j', engine: 'wasm',
+        db: { path: '/j/i.sqlite', sizeBytes: 1, lastWriteAt: at }, watcher: { state: 'watching', files: 3, dirs: 1 },
+        counts: { entries: 3, tags: 0, errors: 1 }, currentRun: null,
+        lastRun: { id: 1, trigger: 'startup', kind: 'full', status: 'succeeded', startedAt: at, finishedAt: at, durationMs: 5, scanned: 4, added: 3, updated: 0, unchanged: 0, moved: 0, removed: 1, errors: 1, message: null },
+        version: '0.1.0',
+      };
+      const { page, pageErrors } = await openPage(browser, s.url, {
+        before: async (p) => {
+          await stubJson(p, (u) => u.pathname.startsWith('/api/') && u.pathname !== '/api/events', (u) => {
+            const m = /^\/api\/entries\/(\d+)$/.exec(u.pathname);
+            if (m) return entries[m[1]!] ? { json: entries[m[1]!] } : { status: 404, json: { error: 'no entry' } };
+            switch (u.pathname) {
+              case '/api/status':
+                return { json: statusBody };
+              case '/api/runs':
+                return { json: { runs: [statusBody.lastRun] } };
+              case '/api/runs/1':
+                return {
+                  json: {
+                    ...statusBody.lastRun,
+                    events: [
+                      { id: 1, runId: 1, at, path: 'notes/Seven.md', oldPath: null, kind: 'added', contentHash: 'x', entryId: 7 },
+                      { id: 2, runId: 1, at, path: 'notes/Old.md', oldPath: null, kind: 'removed', contentHash: null, entryId: null },
+                    ],
+                    errors: [{ path: 'notes/Nine.md', message: 'invalid YAML', at, entryId: 9 }],
+                  },
+                };
+              case '/api/errors':
+                return { json: { errors: [{ path: 'notes/Nine.md', message: 'invalid YAML', at, entryId: 9 }, { path: 'notes/unreadable.md', message: 'not UTF-8', at, entryId: null }] } };
+              case '/api/tags':
+                return { json: { tags: [] } };
+              case '/api/activity':
+                return u.searchParams.get('year') === '2024'
+                  ? { json: { year: 2024, years: [{ year: 2024, count: 1 }, { year: 2025, count: 2 }], days: [{ date: '2024-06-01', count: 1 }] } }
+                  : { json: { year: 2025, years: [{ year: 2024, count: 1 }, { year: 2025, count: 2 }], days: [{ date: '2025-02-03', count: 2 }] } };
+              case '/api/entries':
+                return { json: u.searchParams.get('from') === '2024-06-01' ? { total: 1, entries: [summary(8, 'Eight', '2024-06-01')] } : { total: 0, entries: [] } };
+              default:
+                return { status: 404, json: { error: 'not stubbed' } };
+            }
+          });
+        },
+      });
+
+      // Files with problems: a path with an entry opens it; one without stays text.
+      const problems = page.locator('#errors li.problem');
+      await problems.first().waitFor({ timeout: WAIT });
+      expect(await problems.locator('a.path').allTextContents()).toEqual(['notes/Nine.md']);
+      expect(await problems.locator('span.path').allTextContents()).toEqual(['notes/unreadable.md']);
+      await problems.locator('a.path').click();
+      await waitHash(page, '/entry/9');
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe('Nine');
+
+      // Run details: the added entry opens; the removed one is text.
+      await page.goBack();
+      await page.locator('#runs tr[data-run-id="1"]').click();
+      const events = page.locator('#run-detail .event');
+      await events.first().waitFor({ timeout: WAIT });
+      expect(await events.locator('a.path').allTextContents()).toEqual(['notes/Seven.md']);
+      expect(await page.locator('#run-detail .event[data-kind="removed"] a').count()).toBe(0);
+      await events.locator('a.path').click();
+      await waitHash(page, '/entry/7');
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe('Seven');
+
+      // The entry: resolved links open their entries, the unresolved one is broken; backlinks open.
+      const links = page.locator('#entry .entry-links li');
+      expect(await links.count()).toBe(3);
+      expect(await page.locator('#entry .entry-links a.link-target').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual(['#/entry/8', '#/entry/9']);
+      expect(await page.locator('#entry .entry-links li[data-broken="true"]').textContent()).toContain('[[Gone]]');
+      await page.locator('#entry .entry-links a.link-target', { hasText: 'Eight' }).click();
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe('Eight');
+      await page.goBack();
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe('Seven');
+      await page.locator('#entry .entry-backlinks a.backlink').click();
+      await waitHash(page, '/entry/9');
+      await expect.poll(() => entryTitle(page), { timeout: WAIT }).toBe('Nine');
+
+      // Activity: the latest year by default, any other year on request; a day opens its entries.
+      await page.evaluate(() => (location.hash = '#/'));
+      await expect.poll(() => page.locator('#activity').getAttribute('data-year'), { timeout: WAIT }).toBe('2025');
+      expect(await page.locator('#activity-year option').allTextContents()).toEqual(['2025 (2)', '2024 (1)']);
+      expect(await page.locator('#activity .day[data-date="2025-02-03"]').getAttribute('data-count')).toBe('2');
+      expect(await page.locator('#activity-summary').textContent()).toContain('2 entries on 1 day in 2025');
+      await page.locator('#activity-year').selectOption('2024');
+      await expect.poll(() => page.locator('#activity').getAttribute('data-year'), { timeout: WAIT }).toBe('2024');
+      expect(await page.locator('#activity .day').count()).toBe(366); // a leap year, every day
+      await page.locator('#activity .day[data-date="2024-06-01"]').click();
+      await waitHash(page, '/day/2024-06-01');
+      await expect.poll(() => resultTitles(page), { timeout: WAIT }).toEqual(['Eight']);
+      expect(pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
 });

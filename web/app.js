@@ -43,7 +43,7 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden) tickRelativeTimes();
 });
 
-renderActivity(null, [], []); // an empty grid at once, filled in when the data arrives
+renderActivity(null, [], [], { placeholder: true }); // an empty grid at once, filled in when the data arrives
 startRouter(showRoute);
 connectEvents();
 // the first load: the finder's view (if the address names one) was loaded by the router

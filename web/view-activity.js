@@ -21,7 +21,7 @@ const activity = {
 const ymd = (t) => new Date(t).toISOString().slice(0, 10);
 
 /** Renders `year`'s calendar (or today's year when there is none) with `days` [{date,count}]. */
-export function renderActivity(year, days, years) {
+export function renderActivity(year, days, years, { placeholder = false } = {}) {
   const y = isNum(year) ? year : new Date().getUTCFullYear();
   activity.shownYear = isNum(year) ? year : null;
   const counts = new Map();
@@ -117,7 +117,8 @@ export function renderActivity(year, days, years) {
 
   renderYears(years, year);
   let summary;
-  if (isFirstBuild() && !total) summary = 'The index is being built: the calendar fills in as files are read.';
+  if (placeholder) summary = '';
+  else if (isFirstBuild() && !total) summary = 'The index is being built: the calendar fills in as files are read.';
   else if (!isNum(year)) summary = 'No dated entries yet.';
   else if (total) summary = `${plural(total, 'entry', 'entries')} on ${plural(activeDays, 'day', 'days')} in ${y}${busiest ? ` · busiest day ${busiest} (${fmtNum(max)})` : ''}`;
   else summary = `No dated entries in ${y}.`;

@@ -3,7 +3,7 @@ import { $, h, replace } from './dom.js';
 import { api } from './api.js';
 import { relTime } from './format.js';
 import { isFirstBuild } from './state.js';
-import { pathLink, renderChunked } from './view-run-detail.js';
+import { pathLink, renderChunked } from './lists.js';
 
 const ERRORS_SHOWN = 100;
 

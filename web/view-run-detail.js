@@ -1,12 +1,12 @@
 // One run's details: facts, counts, the entries it changed (each leads to its entry
 // while it exists) and the file errors it met.
-import { $, append, h, replace, setText } from './dom.js';
+import { $, h, replace } from './dom.js';
 import { api } from './api.js';
 import { fmtAbs, fmtDuration, fmtNum, isNum, plural, relTime } from './format.js';
 import { state } from './state.js';
 import { statusPill, upsertRun } from './view-runs.js';
 import { problemItem } from './view-errors.js';
-import { entryHref } from './router.js';
+import { pathLink, renderChunked } from './lists.js';
 
 const EVENTS_SHOWN = 200; // events rendered per "show more" step
 const ERRORS_SHOWN = 100;
@@ -173,42 +173,6 @@ function summaryNum(run, kind, events) {
 
 function fact(label, value) {
   return h('div', null, h('dt', null, label), h('dd', null, value));
-}
-
-/** Renders items into list `step` at a time with a "Show more" button. */
-export function renderChunked(list, items, render, step, container, noun) {
-  let shown = 0;
-  const more = h('button', { type: 'button', class: 'btn btn-small show-more' });
-  const showNext = () => {
-    const next = items.slice(shown, shown + step);
-    append(list, next.map(render));
-    shown += next.length;
-    const left = items.length - shown;
-    if (left > 0) setText(more, `Show ${fmtNum(Math.min(step, left))} more (${fmtNum(left)} ${noun} not shown)`);
-    more.hidden = left <= 0;
-  };
-  more.addEventListener('click', () => {
-    const firstNew = shown;
-    showNext();
-    const el = list.children[firstNew];
-    if (!el) return;
-    const target = el.querySelector('a, .path') || el;
-    if (target.tagName !== 'A') target.setAttribute('tabindex', '-1');
-    target.focus({ preventScroll: false });
-  });
-  container.append(more);
-  showNext();
-}
-
-/**
- * A path that leads to its entry when the server says which one (`entryId`, null once
- * the entry is gone), else plain text.
- */
-export function pathLink(path, entryId, extraClass = '') {
-  const text = path ? String(path) : '–';
-  const cls = `path${extraClass ? ` ${extraClass}` : ''}`;
-  if (isNum(entryId)) return h('a', { class: `${cls} entry-link`, href: entryHref(entryId), data: { entryId } }, text);
-  return h('span', { class: cls }, text);
 }
 
 function eventItem(ev) {

@@ -9,17 +9,17 @@
  * they are marked "(API: …)". The last test checks the page against that contract with
  * a stubbed API, so the page's side is verified on its own.
  */
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, makeJournal } from './helpers.js';
+import { cleanup, makeJournal, tmpDir } from './helpers.js';
 import { allEntries, entryAt, startServe, type Served } from './serve-helpers.js';
 import { hashOf, launch, openPage, overflowX, sameDocument, stubJson, TEST_TIMEOUT, WAIT, waitSettled } from './browser-helpers.js';
 
 afterEach(() => cleanup.run());
 
-const SHOTS = path.join(os.tmpdir(), `inkdex-page-find-${process.pid}`);
+/** Screenshots of every view at both widths: kept in INKDEX_SCREENSHOT_DIR when set (to look at), else thrown away. */
+const shotsDir = (): string => process.env.INKDEX_SCREENSHOT_DIR ?? tmpDir('inkdex-page-shots-');
 
 /** A small journal with wiki and markdown links between notes, tags, tasks and two years. */
 function findJournal(extra: Record<string, string> = {}): string {
@@ -424,6 +424,7 @@ describe('finding things on the page', () => {
       await s.idle();
       const longId = (await allEntries(s)).find((e) => e.path.endsWith(`${long}.md`))!.id;
       const browser = await launch();
+      const shots = shotsDir();
       for (const width of [1280, 375]) {
         const { page, pageErrors } = await openPage(browser, s.url, { viewport: { width, height: 900 } });
         await waitSettled(page);
@@ -438,7 +439,7 @@ describe('finding things on the page', () => {
           await page.evaluate((h) => (location.hash = h), hash);
           await page.locator(ready).first().waitFor({ timeout: WAIT });
           expect(await overflowX(page), `${hash || 'home'} at ${width} px`).toBeLessThanOrEqual(1);
-          await page.screenshot({ path: path.join(SHOTS, `${width}-${hash.replace(/[^a-z0-9]+/gi, '_') || 'home'}.png`), fullPage: true, animations: 'disabled' });
+          await page.screenshot({ path: path.join(shots, `${width}-${hash.replace(/[^a-z0-9]+/gi, '_') || 'home'}.png`), fullPage: true, animations: 'disabled' });
         }
         // the entry's parts side by side on a wide screen, stacked on a phone
         await page.evaluate((h) => (location.hash = h), `#/entry/${longId}`);

@@ -189,6 +189,13 @@ describe('status page in a browser', () => {
       await expect.poll(() => ok.page.locator('#live').getAttribute('data-live'), { timeout: WAIT }).toBe('live');
       await ok.page.locator('#runs tr[data-run-id]').first().waitFor({ timeout: WAIT });
       expect(await ok.page.locator('#banner').isHidden()).toBe(true);
+      // the finder's requests carry the token too, and its addresses keep it in the URL
+      await ok.page.locator('#search-input').fill('two');
+      await ok.page.locator('#search-input').press('Enter');
+      await expect.poll(() => ok.page.locator('#results .result-title').allTextContents(), { timeout: WAIT }).toEqual(['B']);
+      await ok.page.locator('#results .result-title').click();
+      await expect.poll(() => ok.page.locator('#entry .entry-title').textContent(), { timeout: WAIT }).toBe('B');
+      expect(new URL(ok.page.url()).searchParams.get('token')).toBe('t0k3n');
       expect(ok.pageErrors).toEqual([]);
 
       const denied = await openPage(browser, s.url);

@@ -170,6 +170,7 @@ describe('finding things on the page', () => {
       expect(await status.textContent()).toContain('showing 1–25');
       expect(await page.locator('#results .result').count()).toBe(25);
       expect(await page.locator('#results-pager').textContent()).toContain('Page 1 of 2');
+      expect(await page.title()).toMatch(/^Search: pebble — inkdex/); // the back button's list names the search
       await page.locator('#results-pager a[rel="next"]').click();
       await waitHash(page, '/search?q=pebble&offset=25');
       await expect.poll(() => page.locator('#results .result').count(), { timeout: WAIT }).toBe(5);

@@ -4,6 +4,8 @@ import { $ } from './dom.js';
 import { currentRoute } from './router.js';
 import { showList } from './view-search.js';
 import { showEntry } from './view-entry.js';
+import { state } from './state.js';
+import { updateTitle } from './view-status.js';
 
 let dashboardScroll = 0;
 
@@ -20,6 +22,7 @@ export function showRoute(route, { previous } = {}) {
   document.body.dataset.view = route.view;
 
   if (home) {
+    setViewTitle(route);
     if (!wasHome) {
       if (route.anchor) document.getElementById(route.anchor)?.scrollIntoView();
       else window.scrollTo(0, dashboardScroll);
@@ -31,6 +34,7 @@ export function showRoute(route, { previous } = {}) {
   if (route.view === 'entry') loaded = showEntry(route.id);
   else if (route.view === 'unknown') loaded = Promise.resolve();
   else loaded = showList(route);
+  setViewTitle(route); // the views set their headings before they wait for the server
   // keyboard and screen-reader users continue at the top of what they opened
   const heading = route.view === 'entry' ? () => $('entry-title') : route.view === 'unknown' ? () => $('unknown-title') : () => $('results-title');
   const focusHeading = () => {
@@ -38,7 +42,16 @@ export function showRoute(route, { previous } = {}) {
     if (el && document.activeElement !== $('search-input')) el.focus({ preventScroll: true });
   };
   focusHeading();
-  return Promise.resolve(loaded).then(focusHeading);
+  return Promise.resolve(loaded).then(() => {
+    focusHeading();
+    setViewTitle(route);
+  });
+}
+
+function setViewTitle(route) {
+  const heading = route.view === 'entry' ? $('entry-title') : route.view === 'home' ? null : route.view === 'unknown' ? $('unknown-title') : $('results-title');
+  state.viewTitle = heading ? heading.textContent.trim() : '';
+  updateTitle();
 }
 
 /** After a run: the entry or list on screen again, kept as it is when nothing changed. */

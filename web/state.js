@@ -15,6 +15,7 @@ export const state = {
   resyncTimer: null,
   sseOpen: false,
   sseEverOpened: false,
+  viewTitle: '', // what the finder shows ("Search: zeppelin"), for the document title
 };
 
 /** The newest finished run we know of (the status' lastRun may be the one still running). */

@@ -33,6 +33,8 @@ export function updateTitle() {
   } else if (s && typeof s.health === 'string') {
     title += ` · ${s.health}`;
   }
+  // in the finder, what is shown comes first (tabs and the back button's list name it)
+  if (state.viewTitle) title = `${state.viewTitle} — ${title}`;
   if (document.title !== title) document.title = title;
 }
 

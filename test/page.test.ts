@@ -7,64 +7,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, makeJournal, REPO_ROOT, tmpDir, waitFor, writeFile } from './helpers.js';
 import { startServe } from './serve-helpers.js';
+import { launch, openPage, overflowX, sameDocument, TEST_TIMEOUT, WAIT, waitSettled } from './browser-helpers.js';
 
 afterEach(() => cleanup.run());
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Per condition: generous, since CI has 2 cores and runs test files in parallel. */
-const WAIT = 20_000;
-const TEST_TIMEOUT = 120_000;
 const SAMPLE = path.join(REPO_ROOT, 'sample-journal');
 /** The README's picture is refreshed only on request (INKDEX_SCREENSHOT=1 npm test), so tests never dirty the tree. */
 const SCREENSHOT = process.env.INKDEX_SCREENSHOT ? path.join(REPO_ROOT, 'docs', 'screenshot.png') : path.join(os.tmpdir(), `inkdex-page-${process.pid}.png`);
-
-async function launch(): Promise<Browser> {
-  // Fail, do not skip: CI installs Debian's chromium, so a missing one is a broken setup.
-  expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`).toBe(true);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  cleanup.add(() => browser.close());
-  return browser;
-}
-
-/** A page that records uncaught script errors (failing the test) and dialogs (XSS). */
-async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; pageErrors: string[]; dialogs: string[]; requests: string[] }> {
-  const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC', reducedMotion: 'reduce', colorScheme: 'light' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  const pageErrors: string[] = [];
-  const dialogs: string[] = [];
-  const requests: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  page.on('request', (r) => requests.push(r.url()));
-  await page.goto(url);
-  // A marker that a reload would wipe: "without reloading" is checked against it.
-  await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
-  return { page, pageErrors, dialogs, requests };
-}
-
-async function sameDocument(page: Page): Promise<boolean> {
-  return page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true);
-}
-
-/** Waits until the page shows `#state` idle and the health is settled. */
-async function waitSettled(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => document.getElementById('state')?.textContent === 'idle' && ['healthy', 'degraded'].includes(document.getElementById('health')?.textContent ?? ''),
-    undefined,
-    { timeout: WAIT },
-  );
-}
 
 async function countValue(page: Page, id: string): Promise<number | null> {
   const v = await page.locator(`#${id}`).getAttribute('data-value');
@@ -80,13 +33,6 @@ async function runIds(page: Page): Promise<number[]> {
 function copySample(): string {
   const root = path.join(tmpDir('inkdex-page-'), 'journal');
   fs.cpSync(SAMPLE, root, { recursive: true, filter: (src) => !path.relative(SAMPLE, src).split(path.sep).includes('.inkdex') });
-  // The sample's entries are dated Aug–Nov 2026 and the activity view covers the last
-  // year. Should this test run long after that, keep one dated entry in the window.
-  const newest = Date.parse('2026-11-01T00:00:00Z');
-  if (Date.now() - newest > 300 * 86_400_000) {
-    const today = new Date().toISOString().slice(0, 10);
-    writeFile(root, `${today.slice(0, 4)}/${today.slice(5, 7)}/${today}.md`, `---\ntitle: Today\ndate: ${today}\n---\nA short note.\n`);
-  }
   return root;
 }
 
@@ -117,13 +63,17 @@ describe('status page in a browser', () => {
       expect(await page.locator('#errors li.problem').count()).toBe(1);
       expect((await problem.locator('.problem-message').textContent())?.trim()).not.toBe('');
 
-      // The activity view has days with entries, matching what the API counts.
+      // The activity view shows the latest year with entries (the server's default year),
+      // its days matching what the API counts.
       const activeDays = page.locator('#activity .day[data-count]:not([data-count="0"])');
       await activeDays.first().waitFor({ timeout: WAIT });
-      const apiDays = (await s.api<{ days: Array<{ date: string; count: number }> }>('/api/activity?days=365')).days;
+      const act = await s.api<{ year?: number | null; days: Array<{ date: string; count: number }> }>('/api/activity');
+      // (a server without `year` answered for the last 365 days: the page shows the latest year of those)
+      const year = act.year ?? Math.max(...act.days.map((d) => Number(d.date.slice(0, 4))));
+      expect(await page.locator('#activity').getAttribute('data-year')).toBe(String(year));
       const shown = await activeDays.evaluateAll((cells) => cells.map((c) => `${(c as HTMLElement).dataset.date}=${(c as HTMLElement).dataset.count}`));
       expect(shown.length).toBeGreaterThan(0);
-      expect(shown).toEqual(apiDays.filter((d) => d.count > 0).map((d) => `${d.date}=${d.count}`));
+      expect(shown).toEqual(act.days.filter((d) => d.count > 0 && d.date.startsWith(`${year}-`)).map((d) => `${d.date}=${d.count}`));
 
       // "Resync now" → a new manual run appears and finishes, without a reload.
       await page.locator('#runs tr[data-run-id]').first().waitFor({ timeout: WAIT });
@@ -239,6 +189,13 @@ describe('status page in a browser', () => {
       await expect.poll(() => ok.page.locator('#live').getAttribute('data-live'), { timeout: WAIT }).toBe('live');
       await ok.page.locator('#runs tr[data-run-id]').first().waitFor({ timeout: WAIT });
       expect(await ok.page.locator('#banner').isHidden()).toBe(true);
+      // the finder's requests carry the token too, and its addresses keep it in the URL
+      await ok.page.locator('#search-input').fill('two');
+      await ok.page.locator('#search-input').press('Enter');
+      await expect.poll(() => ok.page.locator('#results .result-title').allTextContents(), { timeout: WAIT }).toEqual(['B']);
+      await ok.page.locator('#results .result-title').click();
+      await expect.poll(() => ok.page.locator('#entry .entry-title').textContent(), { timeout: WAIT }).toBe('B');
+      expect(new URL(ok.page.url()).searchParams.get('token')).toBe('t0k3n');
       expect(ok.pageErrors).toEqual([]);
 
       const denied = await openPage(browser, s.url);
@@ -262,19 +219,18 @@ describe('status page in a browser', () => {
       const s = await startServe(journal);
       await s.idle();
       const browser = await launch();
-      const { page, pageErrors } = await openPage(browser, s.url, { width: 375, height: 800 });
+      const { page, pageErrors } = await openPage(browser, s.url, { viewport: { width: 375, height: 800 } });
 
       await waitSettled(page);
       await page.locator('#errors li.problem').first().waitFor({ timeout: WAIT });
       await page.locator('#runs tr[data-run-id]').first().waitFor({ timeout: WAIT });
       await page.locator('#activity .day').first().waitFor({ timeout: WAIT });
-      const width = (): Promise<number> => page.evaluate(() => document.documentElement.scrollWidth);
-      expect(await width()).toBeLessThanOrEqual(375 + 1);
+      expect(await overflowX(page)).toBeLessThanOrEqual(1);
 
       // with a run's details open (long paths) as well
       await page.locator('#runs tr[data-run-id]').last().click();
       await page.locator('#run-detail .detail-facts').waitFor({ timeout: WAIT });
-      expect(await width()).toBeLessThanOrEqual(375 + 1);
+      expect(await overflowX(page)).toBeLessThanOrEqual(1);
       expect(pageErrors).toEqual([]);
     },
     TEST_TIMEOUT,

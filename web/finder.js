@@ -1,0 +1,63 @@
+// Switches between the status dashboard and the finder's views as the address changes,
+// and moves the focus to what a navigation opened.
+import { $ } from './dom.js';
+import { currentRoute } from './router.js';
+import { showList } from './view-search.js';
+import { showEntry } from './view-entry.js';
+import { state } from './state.js';
+import { updateTitle } from './view-status.js';
+
+let dashboardScroll = 0;
+
+/** The router's handler: shows the view `route` names. */
+export function showRoute(route, { previous } = {}) {
+  const home = route.view === 'home';
+  const wasHome = !previous || previous.view === 'home';
+  if (!home && wasHome) dashboardScroll = window.scrollY;
+  $('dashboard').hidden = !home;
+  $('finder').hidden = home;
+  $('results-view').hidden = !['search', 'tag', 'day'].includes(route.view);
+  $('entry-view').hidden = route.view !== 'entry';
+  $('unknown-view').hidden = route.view !== 'unknown';
+  document.body.dataset.view = route.view;
+
+  if (home) {
+    setViewTitle(route);
+    if (!wasHome) {
+      if (route.anchor) document.getElementById(route.anchor)?.scrollIntoView();
+      else window.scrollTo(0, dashboardScroll);
+    }
+    return undefined;
+  }
+  window.scrollTo(0, 0);
+  let loaded;
+  if (route.view === 'entry') loaded = showEntry(route.id);
+  else if (route.view === 'unknown') loaded = Promise.resolve();
+  else loaded = showList(route);
+  setViewTitle(route); // the views set their headings before they wait for the server
+  // keyboard and screen-reader users continue at the top of what they opened
+  const heading = route.view === 'entry' ? () => $('entry-title') : route.view === 'unknown' ? () => $('unknown-title') : () => $('results-title');
+  const focusHeading = () => {
+    const el = heading();
+    if (el && document.activeElement !== $('search-input')) el.focus({ preventScroll: true });
+  };
+  focusHeading();
+  return Promise.resolve(loaded).then(() => {
+    focusHeading();
+    setViewTitle(route);
+  });
+}
+
+function setViewTitle(route) {
+  const heading = route.view === 'entry' ? $('entry-title') : route.view === 'home' ? null : route.view === 'unknown' ? $('unknown-title') : $('results-title');
+  state.viewTitle = heading ? heading.textContent.trim() : '';
+  updateTitle();
+}
+
+/** After a run: the entry or list on screen again, kept as it is when nothing changed. */
+export function refreshFinder() {
+  const route = currentRoute();
+  if (route.view === 'entry') return showEntry(route.id, { quiet: true });
+  if (['search', 'tag', 'day'].includes(route.view)) return showList(route, { quiet: true });
+  return undefined;
+}

@@ -1,0 +1,41 @@
+// Small list widgets shared by the views: long lists shown a step at a time, and paths
+// that lead to their entries.
+import { append, h, setText } from './dom.js';
+import { fmtNum, isNum } from './format.js';
+import { entryHref } from './router.js';
+
+/** Renders items into list `step` at a time with a "Show more" button. */
+export function renderChunked(list, items, render, step, container, noun) {
+  let shown = 0;
+  const more = h('button', { type: 'button', class: 'btn btn-small show-more' });
+  const showNext = () => {
+    const next = items.slice(shown, shown + step);
+    append(list, next.map(render));
+    shown += next.length;
+    const left = items.length - shown;
+    if (left > 0) setText(more, `Show ${fmtNum(Math.min(step, left))} more (${fmtNum(left)} ${noun} not shown)`);
+    more.hidden = left <= 0;
+  };
+  more.addEventListener('click', () => {
+    const firstNew = shown;
+    showNext();
+    const el = list.children[firstNew];
+    if (!el) return;
+    const target = el.querySelector('a, .path') || el;
+    if (target.tagName !== 'A') target.setAttribute('tabindex', '-1');
+    target.focus({ preventScroll: false });
+  });
+  container.append(more);
+  showNext();
+}
+
+/**
+ * A path that leads to its entry when the server says which one (`entryId`, null once
+ * the entry is gone), else plain text.
+ */
+export function pathLink(path, entryId, extraClass = '') {
+  const text = path ? String(path) : '–';
+  const cls = `path${extraClass ? ` ${extraClass}` : ''}`;
+  if (isNum(entryId)) return h('a', { class: `${cls} entry-link`, href: entryHref(entryId), data: { entryId } }, text);
+  return h('span', { class: cls }, text);
+}

@@ -138,6 +138,8 @@ export type Status = 'met' | 'missed' | 'n/a' | '';
 
 export interface Row {
   scope: string;
+  /** The storage engine the row was measured with; none for rows about neither. */
+  engine?: string;
   metric: string;
   value: string;
   target: string;
@@ -157,8 +159,38 @@ function cell(text: string): string {
 
 /** A markdown table with a target and a met/missed column. */
 export function markdownTable(rows: readonly Row[]): string {
-  const header = ['size', 'metric', 'value', 'target', 'met/missed'];
-  const body = rows.map((r) => [r.scope, r.metric, r.value, r.target, r.status].map(cell));
+  return grid(['size', 'metric', 'value', 'target', 'met/missed'], rows.map((r) => [r.scope, r.metric, r.value, r.target, r.status]));
+}
+
+/**
+ * The engines side by side: one line per size and metric, a value, target and met/missed
+ * column per engine. Rows without an engine fill the first engine's columns.
+ */
+export function sideBySideTable(rows: readonly Row[], engines: readonly string[]): string {
+  const lines: Array<{ scope: string; metric: string; cells: Map<string, Row> }> = [];
+  const byKey = new Map<string, (typeof lines)[number]>();
+  for (const r of rows) {
+    const engine = r.engine ?? engines[0] ?? '';
+    // A second row with the same metric for the same engine (e.g. two errors) gets a line of its own.
+    let key = `${r.scope}\u0000${r.metric}`;
+    for (let n = 2; byKey.get(key)?.cells.has(engine); n++) key = `${r.scope}\u0000${r.metric}\u0000${n}`;
+    let line = byKey.get(key);
+    if (line === undefined) {
+      line = { scope: r.scope, metric: r.metric, cells: new Map() };
+      lines.push(line);
+      byKey.set(key, line);
+    }
+    line.cells.set(engine, r);
+  }
+  const header = ['size', 'metric', ...engines.flatMap((e) => [e, 'target', 'met/missed'])];
+  return grid(header, lines.map((l) => [l.scope, l.metric, ...engines.flatMap((e) => {
+    const r = l.cells.get(e);
+    return r === undefined ? ['', '', ''] : [r.value, r.target, r.status];
+  })]));
+}
+
+function grid(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const body = rows.map((r) => r.map(cell));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n') + '\n';

@@ -1,34 +1,53 @@
 /** Turns benchmark results into table rows, judged against the project's targets. */
 import { fmtMiB, fmtMs, fmtRatio, judge, median, percentile } from './measure.js';
 import type { Row } from './measure.js';
+import { EDIT_TIMEOUT_MS } from './serve-bench.js';
 import type { ServeBenchResult } from './serve-bench.js';
 import type { Sample, SyncBenchResult } from './sync-bench.js';
 
 const MiB = 1024;
 
-/** Targets per scope; a scope with no entry is informational only. */
+/** Targets per engine and scope; a scope with no entry is informational only. */
 interface Targets {
   coldRatio: number;
   coldRssKiB: number;
   noopRatio?: number;
+  noopMs?: number;
   oneEditRatio?: number;
   editApiP50?: number;
   editApiP95?: number;
   editFileP95?: number;
+  /** Edit → seen by a reader holding its connection open, p95 (ms). */
+  heldP95?: number;
+  /** Bytes serve writes per one-note edit at the autosave rhythm. */
+  bytesPerEdit?: number;
   burstMs?: number;
   burstRuns?: number;
   steadyRssKiB?: number;
   statusP99?: number;
 }
 
-const TARGETS: Record<string, Targets> = {
-  '10k': {
-    coldRatio: 0.5, coldRssKiB: 250 * MiB, noopRatio: 0.08, oneEditRatio: 0.12,
-    editApiP50: 150, editApiP95: 300, editFileP95: 1000, burstMs: 3000, burstRuns: 5,
-    steadyRssKiB: 350 * MiB, statusP99: 100,
+const TARGETS: Record<string, Record<string, Targets>> = {
+  // Issue 9: the native engine (SPEC §3) is held to tighter targets.
+  native: {
+    '10k': {
+      coldRatio: 0.35, coldRssKiB: 200 * MiB, noopRatio: 0.04, oneEditRatio: 0.05,
+      editApiP50: 150, editApiP95: 300, editFileP95: 300, heldP95: 1000, bytesPerEdit: 256 * 1024,
+      burstMs: 3000, burstRuns: 5, steadyRssKiB: 160 * MiB, statusP99: 100,
+    },
+    '100k': { coldRatio: 0.3, coldRssKiB: 500 * MiB, noopMs: 500 },
   },
-  '100k': { coldRatio: 0.8, coldRssKiB: 1.2 * 1024 * MiB },
+  // The wasm engine keeps the targets it met before the native one (docs/benchmarks.md).
+  wasm: {
+    '10k': {
+      coldRatio: 0.5, coldRssKiB: 250 * MiB, noopRatio: 0.08, oneEditRatio: 0.12,
+      editApiP50: 150, editApiP95: 300, editFileP95: 1000, burstMs: 3000, burstRuns: 5,
+      steadyRssKiB: 350 * MiB, statusP99: 100,
+    },
+    '100k': { coldRatio: 0.8, coldRssKiB: 1.2 * 1024 * MiB },
+  },
 };
+const targetsFor = (engine: string, scope: string): Partial<Targets> => TARGETS[engine]?.[scope] ?? {};
 /** SPEC §1: SIGTERM → exit within 2 seconds, at every size. */
 const STOP_MS = 2000;
 
@@ -41,8 +60,8 @@ const lim = (v: number | undefined): number | null => (v === undefined ? null : 
 const le = (v: number | undefined, show: (n: number) => string): string => (v === undefined ? '' : `≤ ${show(v)}`);
 const ratioText = (v: number): string => `${v}×`;
 
-export function syncRows(scope: string, s: SyncBenchResult): Row[] {
-  const t: Partial<Targets> = TARGETS[scope] ?? {};
+export function syncRows(scope: string, engine: string, s: SyncBenchResult): Row[] {
+  const t = targetsFor(engine, scope);
   const naiveMs = med(s.naive);
   const rows: Row[] = [{
     scope, metric: `cold sync: naive rebuild (median of ${s.naive.length})`,
@@ -65,27 +84,61 @@ export function syncRows(scope: string, s: SyncBenchResult): Row[] {
     scope, metric: 'cold sync: inkdex peak RSS (max)', value: fmtMiB(maxRss(s.cold)),
     target: le(t.coldRssKiB, fmtMiB), status: judge(maxRss(s.cold), lim(t.coldRssKiB)),
   });
-  for (const [metric, samples, target] of [
-    ['no-op re-sync / naive', s.noop, t.noopRatio],
-    ['one-edit re-sync / naive', s.oneEdit, t.oneEditRatio],
+  for (const [metric, samples, target, targetMs] of [
+    ['no-op re-sync / naive', s.noop, t.noopRatio, t.noopMs],
+    ['one-edit re-sync / naive', s.oneEdit, t.oneEditRatio, undefined],
   ] as const) {
+    // A target in milliseconds (100k no-op) is judged on the time, not the ratio.
+    const targetText = targetMs === undefined ? le(target, ratioText) : le(targetMs, fmtMs);
     if (samples.length === 0) {
-      rows.push(unavailable(metric, le(target, ratioText)));
+      rows.push(unavailable(metric, targetText));
       continue;
     }
     const ms = med(samples);
     rows.push({
       scope, metric: `${metric} (median of ${samples.length})`, value: `${fmtRatio(ms / naiveMs)} (${fmtMs(ms)})`,
-      target: le(target, ratioText), status: judge(ms / naiveMs, lim(target)),
+      target: targetText, status: targetMs === undefined ? judge(ms / naiveMs, lim(target)) : judge(ms, targetMs),
     });
   }
   if (s.error !== null) rows.push(error);
+  return rows.map((row) => ({ ...row, engine }));
+}
+
+const fmtKiB = (bytes: number): string => `${Math.round(bytes / 1024).toLocaleString('en-US')} KiB`;
+
+/** Bytes per edit at the autosave rhythm, and the held reader. */
+function autosaveRows(scope: string, t: Partial<Targets>, r: ServeBenchResult): Row[] {
+  const n = r.autosaveEdits;
+  const perEdit = (bytes: number | null): number | null => (bytes === null || n === 0 ? null : bytes / n);
+  const bytes = perEdit(r.autosaveBytes);
+  const settled = perEdit(r.autosaveSettledBytes);
+  const rows: Row[] = [{
+    scope, metric: 'serve bytes written per one-note edit (edits 1.5 s apart)',
+    value: bytes === null ? (n === 0 ? 'not measured' : 'not measured (/proc/PID/io unreadable)')
+      : `${fmtKiB(bytes)} (n=${n}; write_bytes ${fmtMiB((r.autosaveBytes ?? 0) / 1024)} in all)`,
+    target: le(t.bytesPerEdit, fmtKiB), status: judge(bytes, lim(t.bytesPerEdit)),
+  }, {
+    scope, metric: '… with the 12 s quiet period after them (native: idle checkpoint)',
+    value: settled === null ? 'not measured'
+      : `${fmtKiB(settled)} (-wal file after: ${r.walAfterBytes === null ? 'none' : fmtKiB(r.walAfterBytes)})`,
+    target: le(t.bytesPerEdit, fmtKiB), status: judge(settled, lim(t.bytesPerEdit)),
+  }];
+  const held = [...r.heldMs, ...Array<number>(r.heldTimeouts).fill(Infinity)];
+  const timeouts = r.heldTimeouts ? `, ${r.heldTimeouts} not seen within ${fmtMs(EDIT_TIMEOUT_MS)}` : '';
+  rows.push({
+    scope, metric: 'edit → seen by a reader holding its connection open, p95',
+    value: r.heldReader === 'unavailable' ? 'not measured (python3 sqlite3 unavailable)'
+      : held.length === 0 ? 'not measured'
+        : r.heldMs.length === 0 ? `never (0 of ${held.length} edits seen within ${fmtMs(EDIT_TIMEOUT_MS)} each)`
+          : `${fmtMs(percentile(held, 95))} (p50 ${fmtMs(percentile(held, 50))}, n=${held.length}${timeouts})`,
+    target: le(t.heldP95, fmtMs), status: judge(held.length ? percentile(held, 95) : null, lim(t.heldP95)),
+  });
   return rows;
 }
 
-export function serveRows(scope: string, r: ServeBenchResult): Row[] {
-  const t: Partial<Targets> = TARGETS[scope] ?? {};
-  const rows: Row[] = [];
+export function serveRows(scope: string, engine: string, r: ServeBenchResult): Row[] {
+  const t = targetsFor(engine, scope);
+  const rows: Row[] = autosaveRows(scope, t, r);
   const n = r.editApiMs.length + r.apiTimeouts;
   // A timed-out edit counts as infinitely slow, so timeouts can only worsen a percentile.
   const api = [...r.editApiMs, ...Array<number>(r.apiTimeouts).fill(Infinity)];
@@ -100,13 +153,13 @@ export function serveRows(scope: string, r: ServeBenchResult): Row[] {
   if (r.fileProbe === 'ok') {
     const file = [...r.editFileMs, ...Array<number>(r.fileTimeouts).fill(Infinity)];
     rows.push({
-      scope, metric: 'edit → visible in SQLite file, p95',
+      scope, metric: 'edit → visible in SQLite file (reader reopening), p95',
       value: `${fmtMs(percentile(file, 95))} (p50 ${fmtMs(percentile(file, 50))}${r.fileTimeouts ? `, ${r.fileTimeouts} timed out` : ''})`,
       target: le(t.editFileP95, fmtMs), status: judge(file.length ? percentile(file, 95) : null, lim(t.editFileP95)),
     });
   } else {
     rows.push({
-      scope, metric: 'edit → visible in SQLite file, p95',
+      scope, metric: 'edit → visible in SQLite file (reader reopening), p95',
       value: r.fileProbe === 'unavailable' ? 'not measured (python3 sqlite3 unavailable)' : 'not measured',
       target: le(t.editFileP95, fmtMs), status: t.editFileP95 ? 'n/a' : '',
     });
@@ -143,5 +196,5 @@ export function serveRows(scope: string, r: ServeBenchResult): Row[] {
     target: `≤ ${fmtMs(STOP_MS)}`, status: judge(r.stopMs, STOP_MS),
   });
   for (const e of r.errors) rows.push({ scope, metric: 'serve error', value: e, target: '', status: '' });
-  return rows;
+  return rows.map((row) => ({ ...row, engine }));
 }

@@ -1,7 +1,7 @@
 /**
- * The benchmark driver: `npm run bench -- [--sizes 1k,10k] [--pairs 5] [--corpus] [--skip-serve]`.
- * Prints the machine, the command line and a table of results with met/missed per target,
- * and writes the same to bench/.cache/last-run.md.
+ * The benchmark driver: `npm run bench -- [--sizes 1k,10k] [--engines native,wasm] [--pairs 5] [--corpus] [--skip-serve]`.
+ * Prints the machine, the command line and a table of results with the engines side by side
+ * and met/missed per target, and writes the same to bench/.cache/last-run.md.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAll } from './children.js';
 import { ensureJournal, extractCorpus, freshCopy, listMarkdown } from './journals.js';
-import { markdownTable } from './measure.js';
+import { sideBySideTable } from './measure.js';
 import type { Row } from './measure.js';
 import { serveRows, syncRows } from './report.js';
 import { runServeBench } from './serve-bench.js';
@@ -20,18 +20,21 @@ import { runSyncBench } from './sync-bench.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE = path.join(ROOT, 'bench', '.cache');
 const CORPORA = ['cpp-docs', 'flancian-garden', 'krycho'];
+const ENGINES = ['native', 'wasm'];
 
 const USAGE = `usage: node dist/bench/run.js [options]
   --sizes LIST     journal sizes, e.g. 1k,10k,100k (default 1k,10k)
+  --engines LIST   storage engines to measure, each on a fresh copy of the journal (default native,wasm)
   --pairs N        interleaved naive/inkdex cold-sync pairs, at least 3 (default 5: this machine's run-to-run noise is ±10 %)
   --corpus         also run ../shared/corpora/*.tar.gz when present
   --skip-serve     skip the live 'serve' measurements
-  --edits N        live edits to time (default 30, at least 30)
+  --edits N        live edits to time, and edits at the autosave rhythm (default 30, at least 30)
   --seed N         journal generator seed (default 1)
   --inkdex FILE    the inkdex CLI (default dist/src/cli.js)`;
 
 interface Options {
   sizes: Array<{ label: string; count: number }>;
+  engines: string[];
   pairs: number;
   corpus: boolean;
   skipServe: boolean;
@@ -54,6 +57,7 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       sizes: { type: 'string', default: '1k,10k' },
+      engines: { type: 'string', default: ENGINES.join(',') },
       pairs: { type: 'string', default: '5' },
       corpus: { type: 'boolean', default: false },
       'skip-serve': { type: 'boolean', default: false },
@@ -73,8 +77,12 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
     return n;
   };
+  const engines = values.engines.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const unknown = engines.find((e) => !ENGINES.includes(e));
+  if (unknown !== undefined || engines.length === 0) throw new Error(`--engines takes ${ENGINES.join(' and/or ')}, not '${unknown ?? values.engines}'`);
   return {
     sizes: values.sizes.split(',').filter((s) => s.trim() !== '').map(parseSize),
+    engines: [...new Set(engines)],
     pairs: int('pairs', values.pairs, 3),
     corpus: values.corpus,
     skipServe: values['skip-serve'],
@@ -106,24 +114,24 @@ const log = (message: string): void => {
 /** Generous per-run bound: a full sync should never take 30 ms per note. */
 const syncTimeout = (files: number): number => Math.max(120_000, files * 30);
 
-async function benchJournal(o: Options, scope: string, journal: string, dbDir: string, cli: string | null, serve: boolean): Promise<Row[]> {
+async function benchJournal(o: Options, scope: string, engine: string, journal: string, dbDir: string, cli: string | null, serve: boolean): Promise<Row[]> {
   const files = await listMarkdown(journal);
   const timeoutMs = syncTimeout(files.length);
   const sync = await runSyncBench({
-    scope, journal, files, dbDir, cli, naiveScript: path.join(ROOT, 'dist', 'bench', 'naive.js'),
+    scope, engine, journal, files, dbDir, cli, naiveScript: path.join(ROOT, 'dist', 'bench', 'naive.js'),
     pairs: o.pairs, timeoutMs, seed: o.seed, log,
   });
-  const rows = syncRows(scope, sync);
+  const rows = syncRows(scope, engine, sync);
   if (!serve) return rows;
   if (cli === null || sync.inkdexDb === null) {
-    rows.push({ scope, metric: 'serve measurements', value: 'not available (needs a working inkdex sync)', target: '', status: 'n/a' });
+    rows.push({ scope, engine, metric: 'serve measurements', value: 'not available (needs a working inkdex sync)', target: '', status: 'n/a' });
     return rows;
   }
   const live = await runServeBench({
-    scope, cli, journal, files, syncedDb: sync.inkdexDb, freshDbDir: path.join(dbDir, 'fresh'),
+    scope, engine, cli, journal, files, syncedDb: sync.inkdexDb, freshDbDir: path.join(dbDir, `fresh-${engine}`),
     edits: o.edits, burst: 1000, seed: o.seed, syncTimeoutMs: timeoutMs, log,
   });
-  return [...rows, ...serveRows(scope, live)];
+  return [...rows, ...serveRows(scope, engine, live)];
 }
 
 async function main(): Promise<void> {
@@ -150,11 +158,13 @@ async function main(): Promise<void> {
     const cached = await ensureJournal(CACHE, scope, size.count, o.seed);
     log(`[${scope}] ${cached.generated ? 'generated' : 'cached'}: ${cached.files} files, ${(cached.bytes / 1e6).toFixed(1)} MB in ${path.relative(ROOT, cached.dir)}`);
     const work = path.join(CACHE, 'work', scope);
-    await freshCopy(cached.dir, work);
-    try {
-      rows.push(...await benchJournal(o, scope, work, path.join(CACHE, 'work', `${scope}-db`), cli, !o.skipServe));
-    } catch (err) {
-      rows.push({ scope, metric: 'benchmark failed', value: err instanceof Error ? err.message : String(err), target: '', status: '' });
+    for (const engine of o.engines) {
+      await freshCopy(cached.dir, work); // each engine starts from the pristine journal
+      try {
+        rows.push(...await benchJournal(o, scope, engine, work, path.join(CACHE, 'work', `${scope}-db`), cli, !o.skipServe));
+      } catch (err) {
+        rows.push({ scope, engine, metric: 'benchmark failed', value: err instanceof Error ? err.message : String(err), target: '', status: '' });
+      }
     }
   }
   if (o.corpus) {
@@ -164,18 +174,20 @@ async function main(): Promise<void> {
         log(`[${name}] ${archive} not found, skipped`);
         continue;
       }
-      const { dir, scratch, cleanup } = await extractCorpus(archive);
-      try {
-        rows.push(...await benchJournal(o, name, dir, scratch, cli, false));
-      } catch (err) {
-        rows.push({ scope: name, metric: 'benchmark failed', value: err instanceof Error ? err.message : String(err), target: '', status: '' });
-      } finally {
-        await cleanup();
+      for (const engine of o.engines) {
+        const { dir, scratch, cleanup } = await extractCorpus(archive);
+        try {
+          rows.push(...await benchJournal(o, name, engine, dir, scratch, cli, false));
+        } catch (err) {
+          rows.push({ scope: name, engine, metric: 'benchmark failed', value: err instanceof Error ? err.message : String(err), target: '', status: '' });
+        } finally {
+          await cleanup();
+        }
       }
     }
   }
 
-  const table = markdownTable(rows);
+  const table = sideBySideTable(rows, o.engines);
   process.stdout.write(`\n${table}`);
   await mkdir(CACHE, { recursive: true });
   await writeFile(path.join(CACHE, 'last-run.md'), `${header}\n${table}`);

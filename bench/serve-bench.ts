@@ -1,20 +1,23 @@
 /**
- * Live measurements against `inkdex serve`: edit → visible (API and file), a burst of new
- * files, steady RSS, shutdown time, and /api/status latency during a fresh startup sync.
+ * Live measurements against `inkdex serve`: bytes written per edit and a held reader under
+ * an autosave rhythm, edit → visible (API and file), a burst of new files, steady RSS,
+ * shutdown time, and /api/status latency during a fresh startup sync.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { field, getJson, pollUntil, sleep } from './http.js';
 import { listMarkdown } from './journals.js';
 import { createRng } from './prng.js';
 import { startServe } from './serve-process.js';
 import type { ServeHandle } from './serve-process.js';
-import { startSqliteProbe } from './sqlite-probe.js';
+import { startHeldReader, startSqliteProbe } from './sqlite-probe.js';
 import type { SqliteProbe } from './sqlite-probe.js';
 
 export interface ServeBenchOptions {
   scope: string;
+  /** The storage engine, passed as `--engine` (SPEC §3). */
+  engine: string;
   cli: string;
   journal: string;
   files: readonly string[];
@@ -31,6 +34,18 @@ export interface ServeBenchOptions {
 }
 
 export interface ServeBenchResult {
+  /** One-note edits made at the autosave rhythm (0 when that phase did not run). */
+  autosaveEdits: number;
+  /** serve's write_bytes (/proc/PID/io) over those edits, until one interval after the last. */
+  autosaveBytes: number | null;
+  /** The same, until the quiet period after the last edit is over (native: its checkpoint). */
+  autosaveSettledBytes: number | null;
+  /** Size of the index's -wal file at the end of the quiet period (null: no such file). */
+  walAfterBytes: number | null;
+  /** Edit → seen by a connection held open since before the edits. */
+  heldMs: number[];
+  heldTimeouts: number;
+  heldReader: 'ok' | 'unavailable' | 'not run';
   editApiMs: number[];
   editFileMs: number[];
   apiTimeouts: number;
@@ -53,7 +68,11 @@ export interface ServeBenchResult {
   errors: string[];
 }
 
-const EDIT_TIMEOUT_MS = 10_000;
+export const EDIT_TIMEOUT_MS = 10_000;
+/** An editor's autosave rhythm: one one-note edit every 1.5 s. */
+const AUTOSAVE_EVERY_MS = 1500;
+/** Quiet after the last edit: the native engine checkpoints its log after 10 s of it. */
+const SETTLE_QUIET_MS = 12_000;
 const BURST_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 
@@ -89,6 +108,69 @@ async function procRss(pid: number): Promise<{ rss: number | null; hwm: number |
   }
 }
 
+/** Bytes the process caused to be written to storage (write_bytes of /proc/PID/io, Linux only). */
+async function writeBytes(pid: number): Promise<number | null> {
+  try {
+    const m = /^write_bytes:\s+(\d+)$/m.exec(await readFile(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const sleepUntil = (at: number): Promise<void> => sleep(Math.max(0, at - performance.now()));
+
+/**
+ * One-note edits every 1.5 s (an editor's autosave): serve's bytes written per edit, before
+ * and after the quiet period that lets the native engine checkpoint, and how soon a reader
+ * holding one connection open (never reopened) sees each edit.
+ */
+async function measureAutosave(o: ServeBenchOptions, serve: ServeHandle, r: ServeBenchResult): Promise<void> {
+  const reader = await startHeldReader(o.syncedDb);
+  r.heldReader = reader !== null ? 'ok' : 'unavailable';
+  try {
+    await waitIdle(serve, o.syncTimeoutMs);
+    await sleep(SETTLE_QUIET_MS); // the startup run's own writes settle before the count starts
+    const before = await writeBytes(serve.pid);
+    const rng = createRng(o.seed + 303);
+    const tag = Date.now().toString(36);
+    const seen: Array<Promise<void>> = [];
+    const start = performance.now();
+    for (let i = 0; i < o.edits; i++) {
+      await sleepUntil(start + i * AUTOSAVE_EVERY_MS);
+      checkAlive(serve);
+      const word = `zqsave${tag}n${i}`;
+      const t0 = performance.now();
+      const held = reader?.waitFor(word, EDIT_TIMEOUT_MS);
+      await appendFile(rng.pick(o.files), `\n${word}\n`);
+      if (held !== undefined) {
+        seen.push(held.then((ok) => {
+          if (ok) r.heldMs.push(performance.now() - t0);
+          else r.heldTimeouts++;
+        }));
+      }
+    }
+    const lastEdit = start + (o.edits - 1) * AUTOSAVE_EVERY_MS;
+    await sleepUntil(lastEdit + AUTOSAVE_EVERY_MS);
+    const during = await writeBytes(serve.pid);
+    await sleepUntil(lastEdit + SETTLE_QUIET_MS);
+    const settled = await writeBytes(serve.pid);
+    r.walAfterBytes = await stat(`${o.syncedDb}-wal`).then((st) => st.size, () => null);
+    await Promise.all(seen);
+    checkAlive(serve);
+    r.autosaveEdits = o.edits;
+    if (before !== null && during !== null && settled !== null) {
+      r.autosaveBytes = during - before;
+      r.autosaveSettledBytes = settled - before;
+    }
+    const kib = (b: number | null): string => (b === null ? '?' : `${Math.round(b / o.edits / 1024)} KiB`);
+    o.log(`[${o.scope} ${o.engine}] ${o.edits} autosave edits: ${kib(r.autosaveBytes)}/edit written (${kib(r.autosaveSettledBytes)} with the quiet period), `
+      + `held reader saw ${r.heldMs.length} (${r.heldTimeouts} timeouts)`);
+  } finally {
+    reader?.close();
+  }
+}
+
 async function measureEdits(o: ServeBenchOptions, serve: ServeHandle, probe: SqliteProbe | null, r: ServeBenchResult): Promise<void> {
   const rng = createRng(o.seed + 202);
   const tag = Date.now().toString(36);
@@ -116,7 +198,7 @@ async function measureEdits(o: ServeBenchOptions, serve: ServeHandle, probe: Sql
     }
     await sleep(50);
   }
-  o.log(`[${o.scope}] ${r.editApiMs.length + r.apiTimeouts} live edits measured (${r.apiTimeouts} API and ${r.fileTimeouts} file timeouts)`);
+  o.log(`[${o.scope} ${o.engine}] ${r.editApiMs.length + r.apiTimeouts} live edits measured (${r.apiTimeouts} API and ${r.fileTimeouts} file timeouts)`);
 }
 
 async function measureBurst(o: ServeBenchOptions, serve: ServeHandle, r: ServeBenchResult): Promise<void> {
@@ -151,16 +233,17 @@ async function measureBurst(o: ServeBenchOptions, serve: ServeHandle, r: ServeBe
       return field(run, 'trigger') === 'watch' && started >= wallStart;
     }).length;
   }
-  o.log(`[${o.scope}] burst of ${o.burst}: ${Math.round(done)} ms (writing ${Math.round(r.burstWriteMs)} ms), ${r.burstRuns ?? '?'} watch runs`);
+  o.log(`[${o.scope} ${o.engine}] burst of ${o.burst}: ${Math.round(done)} ms (writing ${Math.round(r.burstWriteMs)} ms), ${r.burstRuns ?? '?'} watch runs`);
 }
 
 /** Serve on the synced database: live edits, burst, steady RSS, shutdown. */
 async function liveSession(o: ServeBenchOptions, r: ServeBenchResult): Promise<void> {
-  const serve = await startServe(o.cli, o.journal, o.syncedDb, o.syncTimeoutMs);
+  const serve = await startServe(o.cli, o.journal, o.syncedDb, o.engine, o.syncTimeoutMs);
   let probe: SqliteProbe | null = null;
   try {
     probe = await startSqliteProbe(o.syncedDb);
     r.fileProbe = probe !== null ? 'ok' : 'unavailable';
+    await measureAutosave(o, serve, r);
     await waitIdle(serve, o.syncTimeoutMs);
     await measureEdits(o, serve, probe, r);
     await measureBurst(o, serve, r);
@@ -189,7 +272,7 @@ async function startupSession(o: ServeBenchOptions, r: ServeBenchResult): Promis
   await mkdir(o.freshDbDir, { recursive: true });
   const expected = (await listMarkdown(o.journal)).length;
   const started = performance.now();
-  const serve = await startServe(o.cli, o.journal, path.join(o.freshDbDir, 'index.sqlite'), o.syncTimeoutMs);
+  const serve = await startServe(o.cli, o.journal, path.join(o.freshDbDir, 'index.sqlite'), o.engine, o.syncTimeoutMs);
   try {
     const deadline = performance.now() + o.syncTimeoutMs;
     while (performance.now() < deadline) {
@@ -219,7 +302,7 @@ async function startupSession(o: ServeBenchOptions, r: ServeBenchResult): Promis
       await sleep(5);
     }
     if (r.startupIdleMs === null) r.errors.push(`startup sync not idle within ${o.syncTimeoutMs} ms`);
-    o.log(`[${o.scope}] startup sync with ${r.startupStatusMs.length} /api/status samples, idle after ${Math.round(r.startupIdleMs ?? NaN)} ms`);
+    o.log(`[${o.scope} ${o.engine}] startup sync with ${r.startupStatusMs.length} /api/status samples, idle after ${Math.round(r.startupIdleMs ?? NaN)} ms`);
   } finally {
     await serve.stop(5000);
   }
@@ -227,6 +310,8 @@ async function startupSession(o: ServeBenchOptions, r: ServeBenchResult): Promis
 
 export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchResult> {
   const r: ServeBenchResult = {
+    autosaveEdits: 0, autosaveBytes: null, autosaveSettledBytes: null, walAfterBytes: null,
+    heldMs: [], heldTimeouts: 0, heldReader: 'not run',
     editApiMs: [], editFileMs: [], apiTimeouts: 0, fileTimeouts: 0, fileProbe: 'not run',
     burstMs: null, burstWriteMs: null, burstRuns: null, steadyRssKiB: null, peakRssKiB: null, stopMs: null,
     startupStatusMs: [], setupStatusMs: [], startupIdleMs: null, startupSawSync: false, errors: [],

@@ -25,11 +25,11 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Spawns `node CLI serve DIR --db DB --port 0` on loopback and waits for its URL line. */
-export async function startServe(cli: string, dir: string, db: string, timeoutMs: number): Promise<ServeHandle> {
+/** Spawns `node CLI serve DIR --db DB --engine ENGINE --port 0` on loopback and waits for its URL line. */
+export async function startServe(cli: string, dir: string, db: string, engine: string, timeoutMs: number): Promise<ServeHandle> {
   const started = performance.now();
   const child = track(spawn(process.execPath, [
-    cli, 'serve', dir, '--db', db, '--host', '127.0.0.1', '--port', '0', '--reconcile-every', '0',
+    cli, 'serve', dir, '--db', db, '--engine', engine, '--host', '127.0.0.1', '--port', '0', '--reconcile-every', '0',
   ], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   let tail = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => { tail = (tail + d).slice(-TAIL); });

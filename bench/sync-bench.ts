@@ -12,6 +12,8 @@ export interface Sample {
 
 export interface SyncBenchOptions {
   scope: string;
+  /** The storage engine, passed as `--engine` (SPEC §3). */
+  engine: string;
   journal: string;
   /** Markdown files of the journal (absolute), to pick edits from. */
   files: readonly string[];
@@ -66,11 +68,11 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
   const result: SyncBenchResult = { naive: [], cold: [], noop: [], oneEdit: [], inkdexDb: null, summary: null, error: null };
   if (o.cli === null) result.error = 'inkdex CLI not available';
   const naiveOut = path.join(o.dbDir, 'naive.sqlite');
-  const inkdexDir = path.join(o.dbDir, 'inkdex');
+  const inkdexDir = path.join(o.dbDir, `inkdex-${o.engine}`);
   const db = path.join(inkdexDir, 'index.sqlite');
   await mkdir(o.dbDir, { recursive: true });
   const sync = (): Promise<RunResult> =>
-    runMeasured(process.execPath, [o.cli as string, 'sync', o.journal, '--db', db, '--json'], { timeoutMs: o.timeoutMs });
+    runMeasured(process.execPath, [o.cli as string, 'sync', o.journal, '--db', db, '--engine', o.engine, '--json'], { timeoutMs: o.timeoutMs });
 
   for (let i = 1; i <= o.pairs; i++) {
     await rm(naiveOut, { force: true });
@@ -78,7 +80,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const naiveError = failure('naive', n, o.timeoutMs);
     if (naiveError) throw new Error(naiveError);
     result.naive.push({ ms: n.wallMs, rssKiB: n.peakRssKiB });
-    let line = `[${o.scope}] cold pair ${i}/${o.pairs}: naive ${fmt({ ms: n.wallMs, rssKiB: n.peakRssKiB })}`;
+    let line = `[${o.scope} ${o.engine}] cold pair ${i}/${o.pairs}: naive ${fmt({ ms: n.wallMs, rssKiB: n.peakRssKiB })}`;
     if (result.error === null) {
       await rm(inkdexDir, { recursive: true, force: true }); // the db and its lock/temp files
       await mkdir(inkdexDir, { recursive: true });
@@ -99,7 +101,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     result.error = failure('inkdex sync (no-op)', r, o.timeoutMs);
     if (result.error === null) result.noop.push({ ms: r.wallMs, rssKiB: r.peakRssKiB });
   }
-  o.log(`[${o.scope}] no-op re-sync: ${result.noop.map(fmt).join('; ')}`);
+  o.log(`[${o.scope} ${o.engine}] no-op re-sync: ${result.noop.map(fmt).join('; ')}`);
 
   const rng = createRng(o.seed + 101);
   for (let i = 1; i <= o.pairs && result.error === null; i++) {
@@ -109,7 +111,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     result.error = failure('inkdex sync (one edit)', r, o.timeoutMs);
     if (result.error === null) result.oneEdit.push({ ms: r.wallMs, rssKiB: r.peakRssKiB });
   }
-  o.log(`[${o.scope}] one-edit re-sync: ${result.oneEdit.map(fmt).join('; ')}`);
+  o.log(`[${o.scope} ${o.engine}] one-edit re-sync: ${result.oneEdit.map(fmt).join('; ')}`);
   if (result.error === null) result.inkdexDb = db;
   return result;
 }

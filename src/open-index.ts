@@ -25,6 +25,8 @@ export interface OpenIndex extends OpenedIndex {
   startAfresh(why: string): Promise<OpenedIndex>;
   /** Closes the index (the file alone is then complete) and releases the lock. Safe to call twice. */
   close(): void;
+  /** Only releases the lock (a process about to exit without closing). */
+  releaseLock(): void;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function openIndex(config: Config, log: (line: string) => void, whi
         Object.assign(index, { store: opened.store, reader: opened.reader, file: opened.file, rebuiltBecause: why });
         return opened;
       },
+      releaseLock: release,
       close() {
         if (closed) return;
         closed = true;

@@ -8,19 +8,32 @@ import { isCorruption, openIndex } from './open-index.js';
 import { progressReporter } from './progress.js';
 import { runSync, type RunSummary } from './sync.js';
 
+/** Past this long after a signal, leave with what is written rather than finish writing. */
+const SHUTDOWN_DEADLINE_MS = 1800;
+
 /** @returns the process exit code */
 export async function syncCommand(config: Config): Promise<number> {
   // SIGINT/SIGTERM: the run stops at its next turn, what it did is written, exit 0.
   // Listening from the start: a signal while the index loads must not kill us holding the lock.
   let signalled: string | null = null;
+  let index: Awaited<ReturnType<typeof openIndex>> | undefined;
+  const leaveNow = (): never => {
+    // What is committed is safe (native: in the file; wasm: the last file written stays).
+    index?.releaseLock();
+    process.exit(0);
+  };
   const onSignal = (signal: string): void => {
-    if (signalled) process.exit(0); // a second signal: leave at once
+    if (signalled) leaveNow(); // a second signal: leave at once
     signalled = signal;
     process.stderr.write(`\ninkdex: ${signal}: stopping the sync and writing the index\n`);
+    // SPEC §1: exit within 2 s of a signal, whatever the machine's load.
+    setTimeout(() => {
+      process.stderr.write('inkdex: stopping took too long; exiting with what is already written\n');
+      leaveNow();
+    }, SHUTDOWN_DEADLINE_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let index: Awaited<ReturnType<typeof openIndex>>;
   let listing: ScanResult | undefined;
   try {
     // List the folder while the index file is read (off the main thread).
@@ -36,23 +49,24 @@ export async function syncCommand(config: Config): Promise<number> {
     process.off('SIGTERM', onSignal);
     throw err;
   }
-  const { rules } = index;
+  const opened = index;
+  const { rules } = opened;
   try {
     const progress = progressReporter(process.stderr);
     const run = (): ReturnType<typeof runSync> =>
-      runSync(index.store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
+      runSync(opened.store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
         onProgress: progress.update,
         shouldStop: () => signalled !== null,
       });
     let { summary } = await run();
     if (summary.status === 'failed' && isCorruption(summary.message) && !signalled) {
       // Damage the opening checks could not see (pages read only now): start afresh, once.
-      await index.startAfresh(`it is damaged (${summary.message})`);
+      await opened.startAfresh(`it is damaged (${summary.message})`);
       ({ summary } = await run());
     }
     progress.done();
-    index.file.persist();
-    const errors = index.reader.runErrors(summary.id);
+    opened.file.persist();
+    const errors = opened.reader.runErrors(summary.id);
     if (config.json) process.stdout.write(JSON.stringify({ ...summary, journal: config.journal, db: config.db }) + '\n');
     else process.stdout.write(describeRun(summary, config.db) + '\n');
     reportFileErrors(errors);
@@ -64,7 +78,7 @@ export async function syncCommand(config: Config): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    index.close();
+    opened.close();
   }
 }
 

@@ -220,6 +220,10 @@ export class Store implements SyncStore {
     }
   }
 
+  private resolveAllLinks(): void {
+    this.db.run(`UPDATE links SET target_id = ${RESOLVE} WHERE target_key IS NOT NULL`);
+  }
+
   private deleteChildren(id: number): void {
     this.db.run('DELETE FROM tags WHERE entry_id = ?', [id]);
     this.db.run('DELETE FROM links WHERE entry_id = ?', [id]);
@@ -245,7 +249,7 @@ export class Store implements SyncStore {
   finishBulk(): void {
     if (this.linksDeferred) {
       this.linksDeferred = false;
-      this.transaction(() => this.db.run(`UPDATE links SET target_id = ${RESOLVE} WHERE target_key IS NOT NULL`));
+      this.transaction(() => this.resolveAllLinks());
     }
     if (!this.ftsDeferred) return;
     this.ftsDeferred = false;

@@ -163,6 +163,11 @@ export class WasmDatabase implements Connection {
     this.db.exec('BEGIN');
   }
 
+  /** The database is this process's alone (in memory). */
+  canWrite(): boolean {
+    return true;
+  }
+
   commit(): void {
     this.db.exec('COMMIT');
   }

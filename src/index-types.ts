@@ -85,6 +85,12 @@ export interface EntryStore {
   clearFileError(path: string): void;
   fileErrorPaths(): string[];
 
+  /**
+   * Resolves once no other connection holds the write lock (a user's write in the sqlite3
+   * shell), waiting without blocking the event loop, so the synchronous writes that follow
+   * rarely wait at all.
+   */
+  writable(): Promise<void>;
   /** One batch of changes: readers see all of it or none of it. */
   begin(): void;
   commit(): void;

@@ -94,6 +94,21 @@ export class NativeDatabase implements Connection {
     this.db.exec('BEGIN IMMEDIATE');
   }
 
+  canWrite(): boolean {
+    if (this.db.inTransaction) return true;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
   commit(): void {
     this.db.exec('COMMIT');
   }

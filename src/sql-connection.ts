@@ -13,6 +13,8 @@ export interface Connection {
   /** Several statements without parameters (schema, pragmas). */
   exec(sql: string): void;
   begin(): void;
+  /** True when a write transaction could start now without waiting for another connection. */
+  canWrite(): boolean;
   commit(): void;
   /** Rolls back the open transaction, if any (SQLite may have rolled it back already). */
   rollback(): void;

@@ -20,6 +20,9 @@ const RESOLVE = `(SELECT k.entry_id FROM inkdex_keys k JOIN entries t ON t.id = 
   ORDER BY rtrim(t.path, replace(t.path, '/', '')) = (SELECT rtrim(f.path, replace(f.path, '/', '')) FROM entries f WHERE f.id = links.entry_id) DESC,
     length(t.path), t.path LIMIT 1)`;
 
+/** How long a run waits for another connection's write to finish before trying anyway. */
+const WRITABLE_WAIT_MS = 30_000;
+
 const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
 
 export class Store implements SyncStore {
@@ -41,6 +44,12 @@ export class Store implements SyncStore {
     private readonly db: Connection,
     private readonly reserve: (bytes: number) => void = () => undefined,
   ) {}
+
+  async writable(): Promise<void> {
+    const deadline = Date.now() + WRITABLE_WAIT_MS;
+    // Past the deadline the next write waits synchronously (the busy timeout) and may fail.
+    while (!this.db.canWrite() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 
   begin(): void {
     this.db.begin();

@@ -100,6 +100,7 @@ export async function runSync(
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const kind: RunKind = scope.kind;
+  await store.writable();
   const id = reservedId ?? store.startRun(trigger, kind, startedAt);
   if (reservedId !== null) store.markRunStarted(reservedId, startedAt);
   const stats = emptyStats();
@@ -234,6 +235,7 @@ class Run {
     for (let i = 0; i < work.length && !this.stopped; i += CHUNK) {
       // One transaction per chunk; within it the event loop gets a turn every SLICE_MS so
       // the API stays responsive (it reads the same connection, so it sees the chunk so far).
+      await this.store.writable();
       this.store.begin();
       try {
         for (const w of work.slice(i, i + CHUNK)) {

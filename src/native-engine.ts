@@ -9,7 +9,7 @@ import type { IndexFile, IndexFileStatus, OpenedIndex } from './index-types.js';
 import { NativeDatabase, type loadNative } from './native-database.js';
 import { Queries } from './queries.js';
 import { bm25, RANK_FUNCTION } from './rank.js';
-import { APPLICATION_ID, NATIVE_PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { APPLICATION_ID, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_SQL, SCHEMA_VERSION, VERSION_SQL } from './schema.js';
 import { Store } from './store.js';
 
 type NativeModule = Extract<ReturnType<typeof loadNative>, { ok: true }>;
@@ -47,13 +47,17 @@ export function openNative(native: NativeModule, file: string, journalRoot: stri
   const verdict = fresh !== null ? { kind: 'damaged' as const, why: fresh } : inspectIndexFile(file, ownPath);
   if (verdict.kind === 'foreign') throw new ForeignFileError(refusal(file, verdict.why));
   let rebuiltBecause: string | null = verdict.kind === 'damaged' ? verdict.why : null;
+  let treatAsInkdex = verdict.kind === 'inkdex';
   if (verdict.kind === 'unmarked-sqlite') {
-    const version = readOldVersion(native, file);
+    const version = readUnmarkedVersion(native, file);
     if (version === null) throw new ForeignFileError(refusal(file, "it is another program's SQLite database"));
-    rebuiltBecause = `its schema_version is ${version}, this inkdex uses ${SCHEMA_VERSION}`;
+    // The current version without the mark: a new index whose header had not reached the
+    // file when its process died (the mark is in the log until the first checkpoint).
+    if (version === SCHEMA_VERSION) treatAsInkdex = true;
+    else rebuiltBecause = `its schema_version is ${version}, this inkdex uses ${SCHEMA_VERSION}`;
   }
   let db: NativeDatabase | null = null;
-  if (verdict.kind === 'inkdex') {
+  if (treatAsInkdex) {
     db = NativeDatabase.open(native.Database, file);
     const why = unusable(db, file);
     if (why !== null) {
@@ -78,21 +82,26 @@ function refusal(file: string, why: string): string {
   return `--db ${file} is not an inkdex index (${why}); refusing to overwrite it: choose another --db`;
 }
 
-/** The schema_version of an index made before inkdex marked its files, or null when it is not one. */
-function readOldVersion(native: NativeModule, file: string): string | null {
+/**
+ * The schema_version of an inkdex index without inkdex's mark (see OWNERSHIP_PROBE_SQL),
+ * or null when it is somebody else's database. Leaves no -wal/-shm of its own behind.
+ */
+function readUnmarkedVersion(native: NativeModule, file: string): string | null {
+  const sidecars = [`${file}-wal`, `${file}-shm`].filter((p) => !fs.existsSync(p));
   try {
     const db = new native.Database(file, { readonly: true, fileMustExist: true });
     try {
-      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-      if (!hasMeta) return null;
-      const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
-      const hasEntries = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries'").get();
-      return row && hasEntries ? String(row.value) : null;
+      const probe = db.prepare(OWNERSHIP_PROBE_SQL).get() as { inkdex: number };
+      if (probe.inkdex !== 1) return null;
+      const row = db.prepare(VERSION_SQL).get() as { version: string } | undefined;
+      return row ? String(row.version) : null;
     } finally {
       db.close();
     }
   } catch {
     return null;
+  } finally {
+    for (const p of sidecars) fs.rmSync(p, { force: true });
   }
 }
 
@@ -123,6 +132,9 @@ function create(db: NativeDatabase): void {
   db.exec(SCHEMA_SQL);
   db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', SCHEMA_VERSION, 'created_at', new Date().toISOString()]);
   db.commit();
+  // Put the header (with inkdex's mark) and the schema in the file itself now: a process
+  // killed before its first checkpoint must leave a file that is recognisably inkdex's.
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 function configure(db: NativeDatabase): void {

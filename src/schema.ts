@@ -84,6 +84,15 @@ CREATE TABLE inkdex_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL, PRIMARY 
 CREATE INDEX inkdex_keys_entry ON inkdex_keys(entry_id);
 `;
 
+/**
+ * An index made before inkdex marked its files (no application_id), or one whose mark had
+ * not reached the file yet: inkdex's only if it has inkdex's tables. Returns one row with
+ * `inkdex` = 1 and its `version`; anything else is another program's database.
+ */
+export const OWNERSHIP_PROBE_SQL = `SELECT
+  (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'entries', 'sync_runs', 'file_errors', 'entry_events')) = 5 AS inkdex`;
+export const VERSION_SQL = "SELECT value AS version FROM meta WHERE key = 'schema_version'";
+
 /** Retention (SPEC §3: at least 1,000 runs and 100,000 events). */
 export const KEEP_RUNS = 1000;
 export const KEEP_EVENTS = 100_000;

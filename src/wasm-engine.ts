@@ -9,7 +9,7 @@ import type { IndexFile, IndexFileStatus, OpenedIndex } from './index-types.js';
 import { readIndexFile, writeIndexFileAtomic } from './persist.js';
 import { Queries } from './queries.js';
 import { bm25, RANK_FUNCTION } from './rank.js';
-import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION, WASM_PAGE_SIZE } from './schema.js';
+import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_PAGE_SIZE } from './schema.js';
 import { Store } from './store.js';
 
 /**
@@ -42,7 +42,7 @@ export async function openWasm(
         throw new ForeignFileError(`--db ${path} is not an inkdex index (it is another program's SQLite database); refusing to overwrite it: choose another --db`);
       }
       if (version !== SCHEMA_VERSION) {
-        rebuiltBecause = `its schema_version is ${version ?? 'missing'}, this inkdex uses ${SCHEMA_VERSION}`;
+        rebuiltBecause = version === null ? "its tables are missing" : `its schema_version is ${version}, this inkdex uses ${SCHEMA_VERSION}`;
         db.close();
         db = null;
       }
@@ -66,10 +66,10 @@ export async function openWasm(
   return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause };
 }
 
-/** The schema_version in `meta`, or null when the database is not an inkdex index. */
+/** The schema_version of an inkdex index, or null when the database is not one (see OWNERSHIP_PROBE_SQL). */
 function readVersion(db: WasmDatabase): string | null {
-  if (!db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) return null;
-  return db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'")?.value ?? null;
+  if (db.get<{ inkdex: number }>(OWNERSHIP_PROBE_SQL)?.inkdex !== 1) return null;
+  return db.get<{ version: string }>(VERSION_SQL)?.version ?? null;
 }
 
 class WasmIndexFile implements IndexFile {

@@ -3,6 +3,7 @@
  * and rate-bounded so that exporting takes at most ~20 % of wall time under a stream of
  * edits (each write waits 4× the previous write's duration after it).
  */
+import { EventEmitter } from 'node:events';
 import { writeIndexFileAtomic } from './persist.js';
 import type { Store } from './store.js';
 
@@ -19,7 +20,9 @@ export interface FlushStatus {
   writes: number;
 }
 
-export class Flusher {
+/** Emits `written` after each successful write of the file (status.ts IndexFile). */
+export class Flusher extends EventEmitter<{ written: [] }> {
+  readonly engine = 'wasm' as const;
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   private lastEnd = 0;
@@ -31,7 +34,9 @@ export class Flusher {
     /** True while a run is under way: the database is then mid-change. */
     private readonly busy: () => boolean,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   status(): FlushStatus {
     return { ...this.state };
@@ -84,5 +89,6 @@ export class Flusher {
       this.lastEnd = Date.now();
       this.state.lastWriteMs = this.lastEnd - start;
     }
+    if (this.state.error === null) this.emit('written');
   }
 }

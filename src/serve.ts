@@ -2,6 +2,7 @@
  * `inkdex serve`: take the lock, listen, start the watcher, run the startup sync, then
  * keep the index current until SIGINT/SIGTERM.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
@@ -11,6 +12,7 @@ import { Indexer } from './indexer.js';
 import { RunMetrics } from './metrics.js';
 import { openIndex, packageVersion } from './open-index.js';
 import { Queries } from './queries.js';
+import { defaultConnectionLimits, hardenServer, httpServerOptions } from './safety.js';
 import { createApp } from './server.js';
 import { JournalWatcher } from './watch.js';
 
@@ -55,7 +57,7 @@ export async function serveCommand(config: Config): Promise<number> {
     queries: new Queries(store),
     indexer,
     watcher,
-    flusher,
+    indexFile: flusher,
     metrics,
     journal: config.journal,
     db: config.db,
@@ -64,7 +66,9 @@ export async function serveCommand(config: Config): Promise<number> {
     closing: closing.signal,
     security: { host: config.host, port: () => port, token: config.token },
   });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host });
+  const limits = defaultConnectionLimits();
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host, serverOptions: httpServerOptions(limits) }) as Server;
+  const connections = hardenServer(server, limits);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -95,13 +99,14 @@ export async function serveCommand(config: Config): Promise<number> {
   process.once(signal, () => process.exit(0)); // a second signal: leave at once
   log(`inkdex: ${signal}: finishing up`);
 
+  // The HTTP side first and at once: event streams and keep-alive sockets would otherwise
+  // hold the process open past the deadline.
+  closing.abort();
+  connections.closeAll();
   await indexer.stop();
   await watcher.close();
   flusher.markDirty();
   flusher.flushNow();
-  closing.abort();
-  server.close();
-  (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   store.close();
   release();
   return 0;

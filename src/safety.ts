@@ -63,7 +63,11 @@ export function guard(opts: SecurityOptions): MiddlewareHandler {
       if (origin !== undefined && !sameOrigin(origin, host)) {
         return c.json({ error: `forbidden: cross-origin ${c.req.method} from ${origin}` }, 403);
       }
-      if (c.req.header('sec-fetch-site') === 'cross-site') return c.json({ error: 'forbidden: cross-site request' }, 403);
+      // A browser says where a request comes from: only the page itself (same-origin) or
+      // the user (none: typed, bookmarked) may change things. "same-site" is another port
+      // or subdomain of this host: another program's page.
+      const site = c.req.header('sec-fetch-site');
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') return c.json({ error: `forbidden: ${site} request` }, 403);
     }
     if (opts.token !== null && c.req.path.startsWith('/api/') && !hasToken(c.req.header('authorization'), c.req.query('token'), opts.token)) {
       return c.json({ error: 'unauthorized: this server needs "Authorization: Bearer TOKEN" (or ?token=TOKEN)' }, 401);
@@ -160,7 +164,22 @@ export function httpServerOptions(limits: ConnectionLimits): ServerOptions {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: limits.checkIntervalMs,
     maxHeaderSize: limits.maxHeaderBytes,
+    // A missing Host reaches the guard, which answers 403 in JSON (Node's own 400 has no body).
+    requireHostHeader: false,
   };
+}
+
+/**
+ * The answer for a request the adapter cannot turn into a URL (a backslash in the path, a
+ * Host that is not a host name): 400 in JSON with the usual headers. The message is
+ * fixed text (the request's own bytes are not echoed).
+ */
+export function badRequestResponse(err: unknown): Response {
+  const why = err instanceof Error && /^[\w .-]{1,60}$/.test(err.message) ? err.message : 'malformed request';
+  return new Response(JSON.stringify({ error: `bad request: ${why.toLowerCase()}` }), {
+    status: 400,
+    headers: [['Content-Type', 'application/json; charset=utf-8'], ...SECURITY_HEADERS.map(([k, v]) => [k, v] as [string, string])],
+  });
 }
 
 export interface HardenedServer {

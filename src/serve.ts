@@ -2,18 +2,15 @@
  * `inkdex serve`: take the lock, listen, start the watcher, run the startup sync, then
  * keep the index current until SIGINT/SIGTERM.
  */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createAdaptorServer } from '@hono/node-server';
 import { type Config, StartError } from './config.js';
 import { Flusher } from './flusher.js';
 import { Indexer } from './indexer.js';
 import { RunMetrics } from './metrics.js';
 import { openIndex, packageVersion } from './open-index.js';
 import { Queries } from './queries.js';
-import { defaultConnectionLimits, hardenServer, httpServerOptions } from './safety.js';
-import { createApp } from './server.js';
+import { createApp, createHttpServer } from './server.js';
 import { JournalWatcher } from './watch.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
@@ -66,9 +63,7 @@ export async function serveCommand(config: Config): Promise<number> {
     closing: closing.signal,
     security: { host: config.host, port: () => port, token: config.token },
   });
-  const limits = defaultConnectionLimits();
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host, serverOptions: httpServerOptions(limits) }) as Server;
-  const connections = hardenServer(server, limits);
+  const { server, connections } = createHttpServer(app, config.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,13 +3,15 @@
  * listens itself (serve.ts does), so tests drive it with `app.request()`.
  */
 import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context, type Handler, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { IndexerEvents } from './indexer.js';
 import { BadQueryError, type Queries } from './queries.js';
-import { guard, securityHeaders } from './safety.js';
+import { badRequestResponse, defaultConnectionLimits, guard, hardenServer, httpServerOptions, securityHeaders, type ConnectionLimits, type HardenedServer } from './safety.js';
 import { StatusSource, type IndexFile, type StatusDeps } from './status.js';
 import type { WatcherStatus } from './watch.js';
 import { renderMetrics, type RunMetrics } from './metrics.js';
@@ -145,6 +147,16 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   return app;
+}
+
+/**
+ * The Node HTTP server for `app`, not yet listening: bounded and timed-out connections,
+ * JSON answers for what Node's parser or the adapter refuse (safety.ts). `connections
+ * .closeAll()` ends everything at once (shutdown).
+ */
+export function createHttpServer(app: Hono, host: string, limits: ConnectionLimits = defaultConnectionLimits()): { server: Server; connections: HardenedServer } {
+  const server = createServer(httpServerOptions(limits), getRequestListener(app.fetch, { hostname: host, errorHandler: badRequestResponse }));
+  return { server, connections: hardenServer(server, limits) };
 }
 
 // ---- server-sent events ---------------------------------------------------------------

@@ -9,7 +9,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context, type Handler, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import type { IndexerEvents } from './indexer.js';
+import type { Indexer, IndexerEvents } from './indexer.js';
 import { BadQueryError, type Queries } from './queries.js';
 import { badRequestResponse, defaultConnectionLimits, guard, hardenServer, httpServerOptions, securityHeaders, type ConnectionLimits, type HardenedServer } from './safety.js';
 import { StatusSource, type IndexFile, type StatusDeps } from './status.js';
@@ -19,7 +19,7 @@ import { renderMetrics, type RunMetrics } from './metrics.js';
 export interface AppDeps {
   queries: Queries;
   indexer: StatusDeps['indexer'] & {
-    requestFull: import('./indexer.js').Indexer['requestFull'];
+    requestFull: Indexer['requestFull'];
     on<K extends keyof IndexerEvents>(event: K, listener: (...args: IndexerEvents[K]) => void): unknown;
     off<K extends keyof IndexerEvents>(event: K, listener: (...args: IndexerEvents[K]) => void): unknown;
   };
@@ -121,7 +121,10 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ days: queries.activity(days, new Date().toISOString().slice(0, 10)) });
   });
 
-  get('/api/events', (c) => streamSSE(c, (stream) => events.serve(stream)));
+  get('/api/events', (c) =>
+    // HEAD gets the headers only: a stream nobody reads would stay registered.
+    c.req.method === 'HEAD' ? c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }) : streamSSE(c, (stream) => events.serve(stream)),
+  );
 
   get('/healthz', (c) => {
     const s = source.status();

@@ -85,17 +85,17 @@ const DB_FACTS_TTL_MS = 250;
 
 /**
  * Builds the status. The two database queries behind it (counts, last finished run) are
- * cached briefly and dropped whenever a run starts or finishes or the index is written,
- * so 200 pollers, or 1,000 event-stream clients connecting at once, cost a handful of
- * queries rather than one each; everything else (state, progress, watcher, health) is
- * read live on every call.
+ * reused for a moment — never across a run starting or finishing or an index write, and
+ * never for longer than DB_FACTS_TTL_MS — so 200 pollers, or 1,000 event-stream clients
+ * connecting at once, cost a handful of queries rather than one each. Everything else
+ * (state, progress, watcher, health) is read live on every call.
  */
 export class StatusSource {
-  private dbFacts: { counts: Counts; lastFinished: RunRow | null; at: number } | null = null;
+  private dbFacts: { counts: Counts; lastFinished: RunRow | null; at: number; key: string } | null = null;
 
   constructor(private readonly deps: StatusDeps) {}
 
-  /** Forget cached database facts (a run started or finished, the index was written). */
+  /** Forget cached database facts. */
   invalidate(): void {
     this.dbFacts = null;
   }
@@ -103,14 +103,16 @@ export class StatusSource {
   report(): StatusReport {
     const { deps } = this;
     const now = Date.now();
-    if (!this.dbFacts || now - this.dbFacts.at > DB_FACTS_TTL_MS) {
-      this.dbFacts = { counts: deps.queries.counts(), lastFinished: deps.queries.lastFinishedRun() ?? null, at: now };
+    const file = deps.indexFile.status();
+    const lastRun = deps.indexer.lastRun;
+    const current = deps.indexer.current;
+    const key = `${lastRun?.id ?? ''}|${lastRun?.finishedAt ?? ''}|${current?.id ?? ''}|${file.lastWriteAt ?? ''}`;
+    if (!this.dbFacts || this.dbFacts.key !== key || now - this.dbFacts.at > DB_FACTS_TTL_MS) {
+      this.dbFacts = { counts: deps.queries.counts(), lastFinished: deps.queries.lastFinishedRun() ?? null, at: now, key };
     }
     const { counts, lastFinished } = this.dbFacts;
     const watcher = deps.watcher.status();
-    const file = deps.indexFile.status();
     const lagMs = deps.indexer.lagMs();
-    const lastRun = deps.indexer.lastRun;
     const { health, reasons } = assessHealth({
       lastRunFailed: lastRun?.status === 'failed',
       lastRunMessage: lastRun?.message ?? null,
@@ -120,7 +122,6 @@ export class StatusSource {
       fileErrors: counts.errors,
       lagMs,
     });
-    const current = deps.indexer.current;
     const status: Status = {
       state: current ? 'syncing' : lastRun ? 'idle' : 'starting',
       health,

@@ -346,7 +346,7 @@ describe('headers, methods and parameters (SPEC §4, §4.3)', () => {
   });
 
   it('answers 405 with Allow and a JSON body for other methods on known routes', async () => {
-    const { app } = await setup({ 'a.md': 'x\n' });
+    const { app, indexer } = await setup({ 'a.md': 'x\n' });
     for (const [route, method, allow] of [
       ['/api/status', 'POST', 'GET, HEAD'],
       ['/api/status', 'DELETE', 'GET, HEAD'],
@@ -363,6 +363,12 @@ describe('headers, methods and parameters (SPEC §4, §4.3)', () => {
       expect((await res.json()).error, `${method} ${route}`).toMatch(/not allowed/);
     }
     expect((await app.request('/api/status', { method: 'HEAD', headers: HOST })).status).toBe(200);
+    // HEAD on the event stream: headers only, no client left registered.
+    const base = indexer.listenerCount('run-finished');
+    const head = await app.request('/api/events', { method: 'HEAD', headers: HOST });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/event-stream/);
+    expect(indexer.listenerCount('run-finished')).toBe(base);
     expect((await app.request('/api/nothing', { method: 'POST', headers: HOST })).status).toBe(404);
   });
 

@@ -78,10 +78,19 @@ export async function loadPhase(phase: string, o: LoadDriverOptions, until: Prom
   return { phase, durationMs, requests, errors: errors.length, errorSamples: [...new Set(errors)].slice(0, 5), routes };
 }
 
-/** Writes `count` small new notes under `dir/burst-N/` as fast as possible. */
-export async function writeBurst(dir: string, count: number, tag = 'burst'): Promise<void> {
+/**
+ * Writes `count` small new notes into a new folder `dir/TAG-N/`, as fast as possible.
+ * The folder is made first and the files written once the server's watcher counts it
+ * (chokidar can miss files written into a folder it has not attached to yet; that race
+ * is the watcher's business, not this load test's).
+ */
+export async function writeBurst(url: string, dir: string, count: number, tag = 'burst'): Promise<void> {
+  const dirsNow = async (): Promise<number> => ((await (await fetch(url + 'api/status', { signal: AbortSignal.timeout(30_000) })).json()) as { watcher: { dirs: number } }).watcher.dirs;
+  const before = await dirsNow();
   const folder = path.join(dir, `${tag}-${Date.now()}`);
   await mkdir(folder, { recursive: true });
+  const deadline = performance.now() + 30_000;
+  while ((await dirsNow()) <= before && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (let i = 0; i < count; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, (_, k) =>

@@ -52,8 +52,8 @@ async function main(): Promise<number> {
     log(`startup sync done in ${(results[0]!.durationMs / 1000).toFixed(1)} s`);
     const before = await (await fetch(serve.url + 'api/status')).json() as { counts: { entries: number } };
     const burstDone = (async () => {
-      await writeBurst(journal, burst);
-      await statusUntil(serve.url, (s) => s.state === 'idle' && s.counts.entries >= before.counts.entries + burst, 600_000);
+      await writeBurst(serve.url, journal, burst);
+      await statusUntil(serve.url, (s) => s.state === 'idle' && s.counts.entries >= before.counts.entries + burst, 180_000);
     })();
     results.push(await loadPhase(`burst (${burst} files)`, opts, burstDone));
     log(`burst indexed in ${(results[1]!.durationMs / 1000).toFixed(1)} s`);

@@ -75,25 +75,35 @@ export function createApp(deps: AppDeps): Hono {
     else app.post(pattern, handler);
   };
   const get = (pattern: string, handler: Handler): void => route('GET', pattern, handler);
+  // Database-heavy reads take turns, one per event-loop turn: 200 searches arriving at
+  // once cannot hold the loop for seconds, so /api/status, /healthz and the indexer's
+  // own callbacks keep running between them.
+  const turns = new TurnQueue();
+  const heavy =
+    (handler: Handler): Handler =>
+    async (c, next) => {
+      await turns.take();
+      return handler(c, next);
+    };
 
   get('/api/status', (c) => c.json(source.status()));
 
-  get('/api/runs', (c) => {
+  get('/api/runs', heavy((c) => {
     const limit = intParam(c, 'limit', 50, 1, 1000);
     const before = optionalIntParam(c, 'before', 1);
     return c.json({ runs: queries.runs(limit, before) });
-  });
+  }));
 
-  get('/api/runs/:id', (c) => {
+  get('/api/runs/:id', heavy((c) => {
     const id = idParam(c);
     const run = queries.run(id);
     if (!run) throw new HTTPException(404, { message: `no run with id ${id}` });
     return c.json({ ...run, events: queries.runEvents(id), errors: queries.runErrors(id) });
-  });
+  }));
 
   route('POST', '/api/resync', (c) => c.json({ run: deps.indexer.requestFull('manual') }, 202));
 
-  get('/api/entries', (c) => {
+  get('/api/entries', heavy((c) => {
     const q = textParam(c, 'q', MAX_QUERY_CHARS);
     const tag = textParam(c, 'tag', MAX_TAG_CHARS);
     return c.json(
@@ -105,21 +115,24 @@ export function createApp(deps: AppDeps): Hono {
         offset: intParam(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
       }),
     );
-  });
+  }));
 
-  get('/api/entries/:id', (c) => {
+  get('/api/entries/:id', heavy((c) => {
     const id = idParam(c);
     const entry = queries.entry(id);
     if (!entry) throw new HTTPException(404, { message: `no entry with id ${id}` });
     return c.json(entry);
-  });
+  }));
 
-  get('/api/tags', (c) => c.json({ tags: queries.tags() }));
-  get('/api/errors', (c) => c.json({ errors: queries.fileErrors() }));
-  get('/api/activity', (c) => {
-    const days = intParam(c, 'days', 365, 1, 3660);
-    return c.json({ days: queries.activity(days, new Date().toISOString().slice(0, 10)) });
-  });
+  get('/api/tags', heavy((c) => c.json({ tags: queries.tags() })));
+  get('/api/errors', heavy((c) => c.json({ errors: queries.fileErrors() })));
+  get(
+    '/api/activity',
+    heavy((c) => {
+      const days = intParam(c, 'days', 365, 1, 3660);
+      return c.json({ days: queries.activity(days, new Date().toISOString().slice(0, 10)) });
+    }),
+  );
 
   get('/api/events', (c) =>
     // HEAD gets the headers only: a stream nobody reads would stay registered.
@@ -160,6 +173,33 @@ export function createApp(deps: AppDeps): Hono {
 export function createHttpServer(app: Hono, host: string, limits: ConnectionLimits = defaultConnectionLimits()): { server: Server; connections: HardenedServer } {
   const server = createServer(httpServerOptions(limits), getRequestListener(app.fetch, { hostname: host, errorHandler: badRequestResponse }));
   return { server, connections: hardenServer(server, limits) };
+}
+
+/**
+ * Hands out turns, one per event-loop iteration (setImmediate): whoever awaits `take()`
+ * runs in a later check phase, after the I/O callbacks that were ready (other requests
+ * being parsed, the indexer's file reads) have run.
+ */
+class TurnQueue {
+  private readonly waiting: Array<() => void> = [];
+  private scheduled = false;
+
+  take(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.waiting.shift()?.();
+      this.kick();
+    });
+  }
 }
 
 // ---- server-sent events ---------------------------------------------------------------

@@ -27,7 +27,7 @@ describe('load', () => {
     const startup = await loadPhase('startup', opts, statusUntil(s.url, (st) => st.state === 'idle' && st.counts.entries === NOTES, 180_000));
     const before = (await s.api<{ counts: { entries: number } }>('/api/status')).counts.entries;
     const burstDone = (async () => {
-      await writeBurst(journal, BURST);
+      await writeBurst(s.url, journal, BURST);
       await statusUntil(s.url, (st) => st.state === 'idle' && st.counts.entries === before + BURST, 180_000);
     })();
     const burst = await loadPhase('burst', opts, burstDone);

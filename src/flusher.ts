@@ -29,6 +29,11 @@ export interface FlusherEvents {
 }
 
 export class Flusher extends EventEmitter<FlusherEvents> {
+  /** How the file is kept (status.ts reports it). */
+  get engine(): 'native' | 'wasm' {
+    return this.file.engine;
+  }
+
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   private settleTimer: NodeJS.Timeout | null = null;

@@ -2,9 +2,8 @@
  * Prometheus text exposition (/metrics): counters kept for this process's lifetime,
  * gauges read at scrape time.
  */
-import type { FlushStatus } from './flusher.js';
+import type { StatusReport } from './status.js';
 import type { RunSummary } from './sync.js';
-import type { WatcherStatus } from './watch.js';
 
 const BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -27,17 +26,9 @@ export class RunMetrics {
   }
 }
 
-export interface Gauges {
-  entries: number;
-  tags: number;
-  fileErrors: number;
-  watcher: WatcherStatus;
-  flush: FlushStatus;
-  lagMs: number;
-  running: boolean;
-}
-
-export function renderMetrics(m: RunMetrics, g: Gauges): string {
+/** The counters of this process plus the gauges of one status report (status.ts). */
+export function renderMetrics(m: RunMetrics, r: StatusReport): string {
+  const s = r.status;
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -47,16 +38,18 @@ export function renderMetrics(m: RunMetrics, g: Gauges): string {
   out.push('# HELP inkdex_run_duration_seconds Duration of sync runs.', '# TYPE inkdex_run_duration_seconds histogram');
   BUCKETS.forEach((b, i) => out.push(`inkdex_run_duration_seconds_bucket{le="${b}"} ${m.buckets[i]}`));
   out.push(`inkdex_run_duration_seconds_bucket{le="+Inf"} ${m.count}`, `inkdex_run_duration_seconds_sum ${m.sum}`, `inkdex_run_duration_seconds_count ${m.count}`);
-  metric('inkdex_entries', 'gauge', 'Entries in the index.', [['', g.entries]]);
-  metric('inkdex_tags', 'gauge', 'Distinct tags in the index.', [['', g.tags]]);
-  metric('inkdex_file_errors', 'gauge', 'Files (or folders) with problems.', [['', g.fileErrors]]);
-  metric('inkdex_watcher_events_total', 'counter', 'File system events seen by the watcher.', [['', g.watcher.events]]);
-  metric('inkdex_watcher_up', 'gauge', '1 when the watcher is running without errors.', [['', g.watcher.state === 'watching' ? 1 : 0]]);
-  metric('inkdex_watched_files', 'gauge', 'Markdown files under watch.', [['', g.watcher.files]]);
-  metric('inkdex_index_write_errors', 'gauge', '1 when the last write of the index file failed.', [['', g.flush.error ? 1 : 0]]);
-  metric('inkdex_index_writes_total', 'counter', 'Writes of the index file.', [['', g.flush.writes]]);
-  metric('inkdex_index_size_bytes', 'gauge', 'Size of the last index file written.', [['', g.flush.sizeBytes]]);
-  metric('inkdex_index_lag_seconds', 'gauge', 'How long the oldest unindexed change has waited.', [['', g.lagMs / 1000]]);
-  metric('inkdex_sync_running', 'gauge', '1 while a sync run is under way.', [['', g.running ? 1 : 0]]);
+  metric('inkdex_entries', 'gauge', 'Entries in the index.', [['', s.counts.entries]]);
+  metric('inkdex_tags', 'gauge', 'Distinct tags in the index.', [['', s.counts.tags]]);
+  metric('inkdex_file_errors', 'gauge', 'Files (or folders) with problems.', [['', s.counts.errors]]);
+  metric('inkdex_health', 'gauge', '1 for the current health (healthy, degraded or unhealthy), 0 for the others.', (['healthy', 'degraded', 'unhealthy'] as const).map((h) => [`health="${h}"`, s.health === h ? 1 : 0]));
+  metric('inkdex_watcher_events_total', 'counter', 'File system events seen by the watcher.', [['', r.watcherEvents]]);
+  metric('inkdex_watcher_up', 'gauge', '1 when the watcher is running without errors.', [['', s.watcher.state === 'watching' ? 1 : 0]]);
+  metric('inkdex_watched_files', 'gauge', 'Markdown files under watch.', [['', s.watcher.files]]);
+  metric('inkdex_index_write_errors', 'gauge', '1 when the last write of the index file failed.', [['', r.indexWriteError ? 1 : 0]]);
+  metric('inkdex_index_writes_total', 'counter', 'Writes of the index file.', [['', r.indexWrites]]);
+  metric('inkdex_index_size_bytes', 'gauge', 'Size of the index file after its last write.', [['', s.db.sizeBytes]]);
+  metric('inkdex_index_lag_seconds', 'gauge', 'How long the oldest unindexed change has waited.', [['', r.lagMs / 1000]]);
+  metric('inkdex_sync_running', 'gauge', '1 while a sync run is under way.', [['', s.currentRun ? 1 : 0]]);
+  metric('inkdex_info', 'gauge', 'Version and index engine of this process.', [[`version="${s.version}",engine="${s.engine}"`, 1]]);
   return out.join('\n') + '\n';
 }

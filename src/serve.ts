@@ -4,14 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createAdaptorServer } from '@hono/node-server';
 import { type Config, StartError } from './config.js';
 import { Flusher } from './flusher.js';
 import { assessHealth } from './health.js';
 import { Indexer } from './indexer.js';
 import { RunMetrics } from './metrics.js';
 import { openIndex, packageVersion } from './open-index.js';
-import { createApp } from './server.js';
+import { createApp, createHttpServer } from './server.js';
 import { ServiceLog } from './service-log.js';
 import { JournalWatcher } from './watch.js';
 
@@ -76,17 +75,16 @@ export async function serveCommand(config: Config): Promise<number> {
     queries: index.reader,
     indexer,
     watcher,
-    flusher,
+    indexFile: flusher,
     metrics,
     journal: config.journal,
     db: config.db,
-    engine: index.file.engine,
     version: packageVersion(),
     webDir: fileURLToPath(new URL('../../web/', import.meta.url)),
     closing: closing.signal,
     security: { host: config.host, port: () => port, token: config.token },
   });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host });
+  const { server, connections } = createHttpServer(app, config.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -119,13 +117,15 @@ export async function serveCommand(config: Config): Promise<number> {
   log(`inkdex: ${signal}: finishing up`);
 
   clearInterval(healthTimer);
+  // The HTTP side first and at once: event streams and keep-alive sockets would otherwise
+  // hold the process open past the deadline.
+  closing.abort();
+  connections.closeAll();
   await indexer.stop();
   await watcher.close();
   flusher.markDirty();
   flusher.flushNow();
-  closing.abort();
   server.close();
-  (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   index.close();
   return 0;
 }

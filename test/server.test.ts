@@ -2,6 +2,7 @@
  * The HTTP API (SPEC §4) through `app.request()`: a real index of a real temp folder,
  * no socket.
  */
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ignoreRules } from '../src/ignore.js';
@@ -11,7 +12,7 @@ import { createApp } from '../src/server.js';
 import type { IndexReader, SyncStore } from '../src/index-types.js';
 import { openIndexFile } from '../src/open-index.js';
 import type { WatcherStatus } from '../src/watch.js';
-import { cleanup, makeJournal, REPO_ROOT, tmpDir } from './helpers.js';
+import { cleanup, makeJournal, REPO_ROOT, tmpDir, waitFor } from './helpers.js';
 
 afterEach(() => cleanup.run());
 
@@ -25,6 +26,7 @@ interface Setup {
   reader: IndexReader;
   watcher: WatcherStatus;
   closing: AbortController;
+  indexFile: EventEmitter<{ written: [] }> & { state: { lastWriteAt: string | null; sizeBytes: number; error: string | null; writes: number } };
 }
 
 async function setup(files: Record<string, string>, opts: { token?: string; host?: string } = {}): Promise<Setup> {
@@ -35,15 +37,21 @@ async function setup(files: Record<string, string>, opts: { token?: string; host
   const metrics = new RunMetrics();
   indexer.on('run-finished', (r) => metrics.record(r));
   const closing = new AbortController();
+  const indexFile = Object.assign(new EventEmitter<{ written: [] }>(), {
+    engine: 'wasm' as const,
+    state: { lastWriteAt: null as string | null, sizeBytes: 0, error: null as string | null, writes: 0 },
+    status() {
+      return { ...this.state };
+    },
+  });
   const app = createApp({
     queries: reader,
     indexer,
     watcher: { status: () => watcher },
-    flusher: { status: () => ({ lastWriteAt: null, lastWriteMs: 0, sizeBytes: 0, error: null, writes: 0 }) },
+    indexFile,
     metrics,
     journal: root,
     db: path.join(root, '.inkdex', 'index.sqlite'),
-    engine: file.engine,
     version: '0.0.0-test',
     webDir: path.join(REPO_ROOT, 'web'),
     closing: closing.signal,
@@ -56,7 +64,7 @@ async function setup(files: Record<string, string>, opts: { token?: string; host
     await indexer.stop();
     file.close();
   });
-  return { app, indexer, store, reader, watcher, closing };
+  return { app, indexer, store, reader, watcher, closing, indexFile };
 }
 
 async function waitIdle(indexer: Indexer): Promise<void> {
@@ -308,3 +316,160 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^inkdex_watcher_events_total \d+$/m);
   });
 });
+
+describe('headers, methods and parameters (SPEC §4, §4.3)', () => {
+  const SECURITY = {
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+
+  it('forbids framing and sniffing on every answer, errors included', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    const cases: Array<[string, RequestInit, number]> = [
+      ['/', { headers: HOST }, 200],
+      ['/app.js', { headers: HOST }, 200],
+      ['/api/status', { headers: HOST }, 200],
+      ['/api/entries?limit=-1', { headers: HOST }, 400],
+      ['/api/status', { headers: { Host: 'evil.example:4317' } }, 403],
+      ['/nothing.txt', { headers: HOST }, 404],
+      ['/api/status', { method: 'DELETE', headers: HOST }, 405],
+      ['/metrics', { headers: HOST }, 200],
+      ['/healthz', { headers: HOST }, 200],
+    ];
+    for (const [route, init, status] of cases) {
+      const res = await app.request(route, init);
+      expect(res.status, route).toBe(status);
+      for (const [name, value] of Object.entries(SECURITY)) expect(res.headers.get(name), `${route} ${name}`).toBe(value);
+      expect(res.headers.get('content-security-policy'), route).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('content-security-policy'), route).toContain("script-src 'self'");
+    }
+  });
+
+  it('answers 405 with Allow and a JSON body for other methods on known routes', async () => {
+    const { app, indexer } = await setup({ 'a.md': 'x\n' });
+    for (const [route, method, allow] of [
+      ['/api/status', 'POST', 'GET, HEAD'],
+      ['/api/status', 'DELETE', 'GET, HEAD'],
+      ['/api/resync', 'GET', 'POST'],
+      ['/api/resync', 'PUT', 'POST'],
+      ['/api/entries/1', 'PATCH', 'GET, HEAD'],
+      ['/api/events', 'POST', 'GET, HEAD'],
+      ['/', 'POST', 'GET, HEAD'],
+      ['/healthz', 'OPTIONS', 'GET, HEAD'],
+    ] as const) {
+      const res = await app.request(route, { method, headers: HOST });
+      expect(res.status, `${method} ${route}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${route}`).toBe(allow);
+      expect((await res.json()).error, `${method} ${route}`).toMatch(/not allowed/);
+    }
+    expect((await app.request('/api/status', { method: 'HEAD', headers: HOST })).status).toBe(200);
+    // HEAD on the event stream: headers only, no client left registered.
+    const base = indexer.listenerCount('run-finished');
+    const head = await app.request('/api/events', { method: 'HEAD', headers: HOST });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/event-stream/);
+    expect(indexer.listenerCount('run-finished')).toBe(base);
+    expect((await app.request('/api/nothing', { method: 'POST', headers: HOST })).status).toBe(404);
+  });
+
+  it('gives a clear 400 for malformed, repeated, oversized and out-of-range parameters', async () => {
+    const { app } = await setup({ 'a.md': 'x\n' });
+    const bad = [
+      '/api/entries?limit=-1',
+      '/api/entries?limit=1e9',
+      '/api/entries?limit=1000000000',
+      '/api/entries?offset=1.5',
+      '/api/entries?from=2024-13-01',
+      '/api/entries?to=2024-02-30',
+      '/api/entries?from=%ZZ',
+      '/api/entries?q=%E0%A4%A',
+      '/api/entries?limit=1&limit=2',
+      `/api/entries?q=${'a'.repeat(1001)}`,
+      `/api/entries?tag=${'t'.repeat(201)}`,
+      '/api/entries/1e400',
+      '/api/entries/99999999999999999999',
+      '/api/runs?before=0x10',
+      '/api/activity?year=NaN',
+    ];
+    for (const route of bad) {
+      const res = await get(app, route);
+      expect(res.status, route).toBe(400);
+      expect(res.body.error, route).toEqual(expect.any(String));
+      expect(res.body.error.length, route).toBeLessThan(300);
+    }
+    expect((await get(app, `/api/entries?q=${'word '.repeat(190)}`)).status).toBe(200);
+  });
+});
+
+describe('one status for /api/status, /healthz, /metrics and the event stream', () => {
+  it('reports the engine and agrees across the four', async () => {
+    const { app } = await setup(JOURNAL);
+    const status = (await get(app, '/api/status')).body;
+    expect(status.engine).toBe('wasm');
+    expect((await get(app, '/healthz')).body).toEqual({ status: status.health });
+    const metrics = await (await app.request('/metrics', { headers: HOST })).text();
+    expect(metrics).toContain(`inkdex_health{health="${status.health}"} 1`);
+    expect(metrics).toMatch(new RegExp(`^inkdex_entries ${status.counts.entries}$`, 'm'));
+    expect(metrics).toContain('engine="wasm"');
+  });
+
+  it('pushes a status that follows each index write, with one listener whatever the number of clients', async () => {
+    const { app, indexer, indexFile } = await setup({ 'a.md': 'x\n' });
+    const base = indexer.listenerCount('run-finished'); // the test's own metrics listener
+    const readers = await Promise.all(Array.from({ length: 30 }, () => openEvents(app)));
+    for (const r of readers) await r.until(/event: status/);
+    expect(indexer.listenerCount('run-finished')).toBe(base + 1);
+    expect(indexFile.listenerCount('written')).toBe(1);
+
+    indexFile.state = { lastWriteAt: '2030-01-02T03:04:05.000Z', sizeBytes: 123456, error: null, writes: 1 };
+    indexFile.emit('written');
+    for (const r of readers) await r.until(/"lastWriteAt":"2030-01-02T03:04:05.000Z"/);
+    expect(readers[0]!.text()).toMatch(/"sizeBytes":123456/);
+    await Promise.all(readers.map((r) => r.cancel()));
+    await waitFor(() => indexer.listenerCount('run-finished') === base && indexFile.listenerCount('written') === 0, { message: 'listeners removed' });
+  });
+
+  it('ends every event stream when the server closes', async () => {
+    const { app, closing } = await setup({ 'a.md': 'x\n' });
+    const readers = await Promise.all(Array.from({ length: 3 }, () => openEvents(app)));
+    for (const r of readers) await r.until(/event: status/);
+    closing.abort();
+    for (const r of readers) await r.ended();
+  });
+});
+
+async function openEvents(app: Setup['app']): Promise<ReturnType<typeof sseReader>> {
+  return sseReader(await app.request('/api/events', { headers: HOST }));
+}
+
+/** Reads an SSE response as text, waiting for patterns. */
+function sseReader(res: Response): { until(p: RegExp): Promise<void>; ended(): Promise<void>; text(): string; cancel(): Promise<void> } {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let done = false;
+  const readMore = async (): Promise<void> => {
+    const r = await reader.read();
+    if (r.done) done = true;
+    else text += decoder.decode(r.value, { stream: true });
+  };
+  return {
+    async until(p) {
+      const deadline = Date.now() + 10_000;
+      while (!p.test(text)) {
+        if (done || Date.now() > deadline) throw new Error(`no ${p} in SSE stream:\n${text}`);
+        await readMore();
+      }
+    },
+    async ended() {
+      const deadline = Date.now() + 10_000;
+      while (!done) {
+        if (Date.now() > deadline) throw new Error('the stream did not end');
+        await readMore();
+      }
+    },
+    text: () => text,
+    cancel: () => reader.cancel(),
+  };
+}

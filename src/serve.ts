@@ -35,7 +35,12 @@ export async function serveCommand(config: Config): Promise<number> {
   let lastMissedResync = 0;
   const watcher = new JournalWatcher(config.journal, rules, {
     onPath: (p) => indexer.notePath(p),
-    onDir: (d) => indexer.noteDir(d),
+    onDir: (d, deep) => indexer.noteDir(d, deep),
+    onRecovered: (reason) => {
+      // The journal folder is back (or was replaced): catch up now, not after MISSED_RESYNC_MS.
+      log(`inkdex: ${reason}; a full sync catches up`);
+      indexer.requestFull('watch');
+    },
     onMissed: (reason) => {
       log(`inkdex: ${reason}; a full sync will catch up`);
       if (Date.now() - lastMissedResync < MISSED_RESYNC_MS) return;

@@ -239,10 +239,12 @@ export class JournalWatcher {
       } else if (!this.watchOne(d)) continue;
       let names: fs.Dirent[];
       try {
-        names = fs.readdirSync(this.abs(d), { withFileTypes: true });
+        // Off the main thread: a folder of thousands of notes is a long readdir.
+        names = await fs.promises.readdir(this.abs(d), { withFileTypes: true });
       } catch {
         continue; // gone again: its parent's re-list drops it
       }
+      if (this.closed || gen !== this.generation) return false;
       this.setFiles(d, names);
       for (const e of names) {
         if (!e.isDirectory()) continue;

@@ -87,7 +87,9 @@ export async function serveCommand(config: Config): Promise<number> {
   process.stdout.write(`inkdex: serving ${config.journal} at http://${shownHost}:${port}/\n`);
 
   // The watcher runs before the startup sync begins, so no edit made during it is lost.
+  const watchStart = Date.now();
   await Promise.race([watcher.start(), stopped]);
+  log(`inkdex: watching ${watcher.status().dirs} folders (ready in ${Date.now() - watchStart} ms)`);
   indexer.requestFull('startup');
   indexer.startReconcile(config.reconcileEveryMs);
 

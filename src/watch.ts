@@ -61,6 +61,12 @@ export interface WatchOptions {
   retryMaxMs?: number;
 }
 
+interface RootId {
+  dev: number;
+  ino: number;
+  born: number;
+}
+
 interface Watched {
   watcher: fs.FSWatcher;
   ino: number;
@@ -70,13 +76,15 @@ interface Watched {
 }
 
 const ROOT_CHECK_MS = 500;
+/** Events naming the root in its parent are gathered this long before it is watched afresh. */
+const SUSPECT_DELAY_MS = 30;
 
 export class JournalWatcher {
   private readonly watched = new Map<string, Watched>();
   /** Watched folder → its watched subfolders (relative paths). */
   private readonly children = new Map<string, Set<string>>();
   private parentWatch: fs.FSWatcher | null = null;
-  private rootId: { dev: number; ino: number } | null = null;
+  private rootId: RootId | null = null;
   private state: WatcherState = 'starting';
   private lastError: string | null = null;
   private events = 0;
@@ -88,6 +96,7 @@ export class JournalWatcher {
   private pumping: Promise<void> | null = null;
   private rootTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private suspectTimer: NodeJS.Timeout | null = null;
   private retryDelay: number;
   private readonly sliceMs: number;
   private readonly rootCheckMs: number;
@@ -129,7 +138,7 @@ export class JournalWatcher {
   async close(): Promise<void> {
     this.closed = true;
     this.state = 'down';
-    for (const t of [this.rootTimer, this.retryTimer]) if (t) clearTimeout(t);
+    for (const t of [this.rootTimer, this.retryTimer, this.suspectTimer]) if (t) clearTimeout(t);
     this.parentWatch?.close();
     this.parentWatch = null;
     this.dropAll();
@@ -138,10 +147,12 @@ export class JournalWatcher {
 
   // ---- the root --------------------------------------------------------------------
 
-  private statRoot(): { dev: number; ino: number } | null {
+  private statRoot(): RootId | null {
     try {
       const st = fs.statSync(this.root);
-      return st.isDirectory() ? { dev: st.dev, ino: st.ino } : null;
+      // Birth time where the file system keeps one (0 elsewhere): an inode number reused
+      // by a re-created folder still differs in it.
+      return st.isDirectory() ? { dev: st.dev, ino: st.ino, born: st.birthtimeMs } : null;
     } catch {
       return null;
     }
@@ -151,8 +162,13 @@ export class JournalWatcher {
   private watchParent(): void {
     const name = path.basename(this.root);
     try {
-      this.parentWatch = fs.watch(path.dirname(this.root), { persistent: false }, (_type, file) => {
-        if (file === null || file === name) this.checkRoot();
+      this.parentWatch = fs.watch(path.dirname(this.root), { persistent: false }, (type, file) => {
+        if (file !== null && file !== name) return;
+        // The root's name was created, deleted or renamed. A folder re-created at once may
+        // get the deleted one's inode number back, so identity alone cannot tell: watch
+        // afresh (once for a burst of such events) and let a full sync catch up.
+        if (type === 'rename') this.suspectRoot();
+        else this.checkRoot();
       });
       this.parentWatch.on('error', () => {
         this.parentWatch?.close();
@@ -163,11 +179,21 @@ export class JournalWatcher {
     }
   }
 
+  private suspectRoot(): void {
+    if (this.closed || this.suspectTimer) return;
+    this.suspectTimer = setTimeout(() => {
+      this.suspectTimer = null;
+      if (this.closed) return;
+      if (this.state === 'down') this.scheduleRetry(0);
+      else this.goDown('the journal folder was deleted, renamed or replaced');
+    }, SUSPECT_DELAY_MS);
+  }
+
   /** Is the root still the folder we watch? */
   private checkRoot(): void {
     if (this.closed || this.state === 'down') return;
     const id = this.statRoot();
-    if (id && this.rootId && id.dev === this.rootId.dev && id.ino === this.rootId.ino) return;
+    if (id && this.rootId && id.dev === this.rootId.dev && id.ino === this.rootId.ino && id.born === this.rootId.born) return;
     this.goDown(id ? 'the journal folder was replaced by another folder' : 'the journal folder is missing (deleted or renamed away)');
   }
 

@@ -96,7 +96,7 @@ describe('live path (serve --reconcile-every 0)', () => {
       return st.health === 'unhealthy' ? st : null;
     }, { timeoutMs: 10_000, message: 'health to be unhealthy while the folder is away' });
     expect(down.watcher.state).toBe('down');
-    expect(down.healthReasons.join(' ')).toMatch(/watcher is down/);
+    expect(down.healthReasons.join(' ')).toMatch(/watcher is down.*journal folder is missing/);
     const hz = await s.api<{ status: string; reason?: string }>('/healthz', { allowError: true });
     expect(hz.status).toBe('unhealthy');
 

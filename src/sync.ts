@@ -93,6 +93,9 @@ const BULK_THRESHOLD = 500;
  */
 const ONE_PASS_FTS_LIMIT = 20_000;
 
+/** A root listing of up to this many names is checked against the index name by name. */
+const ROOT_BY_NAME_LIMIT = 500;
+
 /**
  * Runs one sync and records it in `sync_runs`.
  * @param reservedId a run row made earlier by `Indexer.requestFull` (a resync request that had to wait)
@@ -348,9 +351,9 @@ class Run {
         if (code === 'ENOENT' || code === 'ENOTDIR') for (const p of this.store.pathsUnder(dirNfc)) look(p);
         continue;
       }
-      // The root's listing is checked name by name (pathsUnder('') would be every entry);
-      // a folder's against its indexed paths in one query.
-      const known = dirNfc === '' ? null : new Set(this.store.pathsUnder(dirNfc));
+      // A folder's listing is checked against its indexed paths in one query; the root's
+      // name by name unless it holds many files (pathsUnder('') is every entry).
+      const known = dirNfc !== '' || names.length > ROOT_BY_NAME_LIMIT ? new Set(this.store.pathsUnder(dirNfc)) : null;
       const listed = new Set<string>();
       for (const d of names) {
         if (d.isDirectory()) continue;

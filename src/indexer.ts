@@ -227,7 +227,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private afterFull(trigger: Trigger, summary: RunSummary | null): void {
     if (this.stopping || !summary) return;
     if (summary.status === 'succeeded') {
+      // Caught up (e.g. the watcher asked for a full sync when the folder came back): no retry left.
       this.fullFailures = 0;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
       return;
     }
     const delay = Math.min(FULL_RETRY_MIN_MS * 2 ** Math.min(this.fullFailures, 16), FULL_RETRY_MAX_MS);

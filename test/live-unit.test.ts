@@ -234,6 +234,17 @@ describe('Indexer batching (fake clock)', () => {
     expect(ix.lastRun?.status).toBe('succeeded');
   });
 
+  it('a full sync that succeeds meanwhile cancels the pending retry', async () => {
+    const calls: Call[] = [];
+    let fails = 1;
+    const ix = make(calls, (scope) => (scope.kind === 'full' && fails-- > 0 ? { failed: true } : {}));
+    ix.requestFull('startup');
+    await vi.advanceTimersByTimeAsync(100);
+    ix.requestFull('watch'); // the folder is back: the watcher asks for a full sync at once
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls.map((c) => c.trigger)).toEqual(['startup', 'watch']);
+  });
+
   it('a batch that changed nothing is not reported as a run', async () => {
     const calls: Call[] = [];
     const ix = make(calls, () => ({ recorded: false }));

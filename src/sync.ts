@@ -127,8 +127,16 @@ export async function runSync(
     }
     return id;
   };
+  const row: RunRow = {
+    id: runId,
+    mark: () => id,
+    rolledBack: (before) => {
+      // A row made inside a transaction that was rolled back is gone with it.
+      if (lazy && before < 0) id = progress.id = -1;
+    },
+  };
   if (!lazy) hooks.onStart?.(progress);
-  const run = new Run(store, opts, runId, stats);
+  const run = new Run(store, opts, row, stats);
   let status: 'succeeded' | 'failed' = 'succeeded';
   let message: string | null = null;
   let held: string[] = [];
@@ -162,6 +170,14 @@ export async function runSync(
   return { summary, held, recorded };
 }
 
+/** The run's row: made on first use for a watch batch (see runSync). */
+interface RunRow {
+  id(): number;
+  /** The id now (-1: no row yet), to pass to `rolledBack` after a rollback. */
+  mark(): number;
+  rolledBack(before: number): void;
+}
+
 export function emptyStats(): RunStats {
   return { scanned: 0, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0 };
 }
@@ -175,22 +191,21 @@ class Run {
   constructor(
     private readonly store: Store,
     private readonly opts: SyncOptions,
-    /** The run's row id (made on first use for a watch batch). */
-    private readonly id: () => number,
+    private readonly row: RunRow,
     private readonly stats: RunStats,
   ) {
     this.errorPaths = new Set(store.fileErrorPaths());
   }
 
   private setError(p: string, at: string, message: string): void {
-    this.store.setFileError(p, this.id(), at, message);
+    this.store.setFileError(p, this.row.id(), at, message);
     this.errorPaths.add(p);
     this.stats.errors++;
   }
 
   private clearError(p: string): void {
     if (!this.errorPaths.delete(p)) return;
-    this.id();
+    this.row.id();
     this.store.clearFileError(p);
   }
 
@@ -233,13 +248,19 @@ class Run {
     const held: string[] = [];
     if (this.stopped) return held;
     const removable = scope.kind === 'full' ? null : scope.removable;
-    this.store.transaction(() => {
-      for (const gone of movePool.unclaimed()) {
-        if (removable && !removable.has(gone.path)) held.push(gone.path);
-        else this.remove(gone);
-      }
-      if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
-    });
+    const before = this.row.mark();
+    try {
+      this.store.transaction(() => {
+        for (const gone of movePool.unclaimed()) {
+          if (removable && !removable.has(gone.path)) held.push(gone.path);
+          else this.remove(gone);
+        }
+        if (scope.kind === 'full') this.reconcileFileErrors(disk, failedDirs);
+      });
+    } catch (err) {
+      this.row.rolledBack(before);
+      throw err;
+    }
     progress.processed = progress.total;
     hooks.onProgress?.({ ...progress });
     return held;
@@ -257,6 +278,7 @@ class Run {
     for (let i = 0; i < work.length && !this.stopped; i += CHUNK) {
       // One transaction per chunk; within it the event loop gets a turn every SLICE_MS so
       // the API stays responsive (it reads the same connection, so it sees the chunk so far).
+      const before = this.row.mark();
       this.store.begin();
       try {
         for (const w of work.slice(i, i + CHUNK)) {
@@ -276,6 +298,7 @@ class Run {
         this.store.commit();
       } catch (err) {
         this.store.rollback();
+        this.row.rolledBack(before);
         throw err;
       }
       hooks.onProgress?.({ ...progress });
@@ -405,9 +428,9 @@ class Run {
     if (!record) {
       // Same bytes (a touch, or a racy stat that turned out fine): no event.
       this.store.refreshStat(indexed!.id, disk.size, disk.mtimeMs, read.checkedMs);
-      if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.id(), at);
+      if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.row.id(), at);
       // A touch (new mtime, same bytes) is recorded, with no event; a repeated look is not.
-      else if (disk.mtimeMs !== indexed!.mtimeMs || disk.size !== indexed!.size) this.id();
+      else if (disk.mtimeMs !== indexed!.mtimeMs || disk.size !== indexed!.size) this.row.id();
       this.stats.unchanged++;
       return;
     }
@@ -416,7 +439,7 @@ class Run {
 
     if (indexed) {
       this.store.updateEntry(indexed.id, record, at, read.checkedMs);
-      this.store.addEvent(this.id(), at, 'updated', disk.path, null, read.hash);
+      this.store.addEvent(this.row.id(), at, 'updated', disk.path, null, read.hash);
       this.stats.updated++;
       return;
     }
@@ -424,19 +447,19 @@ class Run {
     if (from) {
       this.store.updateEntry(from.id, record, at, read.checkedMs);
       this.clearError(from.path);
-      this.store.addEvent(this.id(), at, 'moved', disk.path, from.path, read.hash);
+      this.store.addEvent(this.row.id(), at, 'moved', disk.path, from.path, read.hash);
       this.stats.moved++;
       return;
     }
     this.store.insertEntry(record, at, read.checkedMs);
-    this.store.addEvent(this.id(), at, 'added', disk.path, null, read.hash);
+    this.store.addEvent(this.row.id(), at, 'added', disk.path, null, read.hash);
     this.stats.added++;
   }
 
   private remove(gone: IndexedFile): void {
     this.store.removeEntry(gone.id);
     this.clearError(gone.path);
-    this.store.addEvent(this.id(), nowIso(), 'removed', gone.path, null, gone.contentHash);
+    this.store.addEvent(this.row.id(), nowIso(), 'removed', gone.path, null, gone.contentHash);
     this.stats.removed++;
   }
 

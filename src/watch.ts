@@ -93,6 +93,8 @@ export class JournalWatcher {
   /** Bumped whenever the whole tree is dropped: walks of an older generation stop. */
   private generation = 0;
   private readonly relists = new Set<string>();
+  /** Folders whose watch reported itself gone: dropped before the next re-list. */
+  private readonly rewatches = new Set<string>();
   private pumping: Promise<void> | null = null;
   private rootTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -243,6 +245,7 @@ export class JournalWatcher {
     this.watched.clear();
     this.children.clear();
     this.relists.clear();
+    this.rewatches.clear();
     this.files = 0;
   }
 
@@ -334,6 +337,14 @@ export class JournalWatcher {
       this.handlers.onDir(dir, false);
       return;
     }
+    if (file === path.basename(this.abs(dir))) {
+      // The folder's own watch reporting itself deleted or moved (inotify's DELETE_SELF /
+      // MOVE_SELF carry the folder's name). Its watch is dead even if a folder of the same
+      // name (and, ext4 reusing it, the same inode number) stands there again: watch it
+      // afresh. (A child named like its folder costs a needless re-walk, nothing more.)
+      if (dir === '') this.suspectRoot();
+      else this.queueRewatch(dir);
+    }
     const rel = dir === '' ? file : `${dir}/${file}`;
     if (this.rules.indexes(nfc(rel))) this.handlers.onPath(rel);
     // A name appeared or vanished ('rename'): the folder's listing is the truth.
@@ -343,6 +354,12 @@ export class JournalWatcher {
     }
   }
 
+  /** Drops the watches of `dir` and below; its parent's re-list watches what stands there now. */
+  private queueRewatch(dir: string): void {
+    this.rewatches.add(dir);
+    this.queueRelist(parentOf(dir));
+  }
+
   private queueRelist(dir: string): void {
     if (this.closed) return;
     this.relists.add(dir);
@@ -350,6 +367,12 @@ export class JournalWatcher {
       await new Promise((resolve) => setImmediate(resolve));
       try {
         while (this.relists.size > 0 && !this.closed) {
+          for (const d of this.rewatches) {
+            if (!this.watched.has(d)) continue;
+            this.detachTree(d);
+            this.handlers.onDir(d, true);
+          }
+          this.rewatches.clear();
           const [d] = this.relists;
           this.relists.delete(d!);
           await this.relist(d!);

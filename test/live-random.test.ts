@@ -141,7 +141,10 @@ async function settle(s: Served, root: string, timeoutMs: number, what: string):
       { timeoutMs, intervalMs: 200, message: `the index to equal the folder after ${what}` },
     );
   } catch (err) {
-    throw new Error(`seed ${SEED}: ${(err as Error).message}; ${last}\nserve stderr:\n${s.cli.stderr.slice(-3000)}`);
+    // Is every folder watched? (a folder the watcher lost explains a miss below it)
+    const st = await s.api<{ watcher: { state: string; dirs: number } }>('/api/status').catch(() => null);
+    const watched = st ? `watcher ${st.watcher.state}, ${st.watcher.dirs} folders watched of ${listDirs(root).length + 1} on disk` : 'no status';
+    throw new Error(`seed ${SEED}: ${(err as Error).message}; ${last}; ${watched}\nserve stderr:\n${s.cli.stderr.slice(-1500)}`);
   }
   return Date.now() - t0;
 }

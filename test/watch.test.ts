@@ -64,6 +64,22 @@ describe('JournalWatcher', () => {
     expect(seen.paths).toContain('g.md');
   });
 
+  it('a folder deleted and made again at once under the same name (ext4 reuses its inode number) is watched afresh', { timeout: 60_000 }, async () => {
+    const root = tmpDir('inkdex-watch-');
+    writeFile(root, 'x/a.md', 'n\n');
+    const { seen } = await watching(root);
+    for (let i = 0; i < 15; i++) {
+      fs.rmSync(path.join(root, 'x'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'x'));
+      // Its watch must be alive: a write in it is named (rewritten until it is, 5 s at most).
+      const file = path.join(root, 'x', `f${i}.md`);
+      await waitFor(() => {
+        fs.writeFileSync(file, `n ${Date.now()}\n`);
+        return seen.paths.includes(`x/f${i}.md`);
+      }, { timeoutMs: 5000, intervalMs: 100, message: `x/f${i}.md named after x/ was made again (${i})` });
+    }
+  });
+
   it('the journal folder renamed away: down with a reason, then back and recovered', { timeout: 20_000 }, async () => {
     const parent = tmpDir('inkdex-watch-');
     const root = path.join(parent, 'journal');

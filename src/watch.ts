@@ -329,7 +329,10 @@ export class JournalWatcher {
   }
 
   private onFsEvent(dir: string, type: string, name: string | Buffer | null): void {
-    if (this.closed || this.state === 'down') return;
+    // Not dropped while 'down': the watches re-attached after the root came back report
+    // (a folder made during that walk would otherwise never be watched). Watches of an
+    // older tree are closed and report nothing.
+    if (this.closed) return;
     this.events++;
     const file = typeof name === 'string' ? name : name?.toString() ?? null;
     if (file === null) {

@@ -20,7 +20,7 @@ export const MAX_LAG_MS = 30_000;
 export function assessHealth(f: HealthFacts): { health: Health; reasons: string[] } {
   const unhealthy: string[] = [];
   if (f.lastRunFailed) unhealthy.push(`the last sync run failed${f.lastRunMessage ? `: ${f.lastRunMessage}` : ''}`);
-  if (f.watcherState === 'down') unhealthy.push('the file watcher is down: changes are not seen');
+  if (f.watcherState === 'down') unhealthy.push(`the file watcher is down: changes are not seen${f.watcherError ? ` (${f.watcherError})` : ''}`);
   if (f.writeError) unhealthy.push(f.writeError);
   if (unhealthy.length > 0) return { health: 'unhealthy', reasons: unhealthy };
 

@@ -5,13 +5,12 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { SyncStore as Store, Trigger } from './index-types.js';
 import { emptyStats, runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
+import { diskState, MOVE_WINDOW_MS, MoveWindow } from './moves.js';
 import { nfc } from './nfc.js';
 
-/** A vanished file stays indexed this long, in case its new path is reported later (a move). */
-export const MOVE_WINDOW_MS = 2000;
+export { MOVE_WINDOW_MS };
 /** A watch batch starts once events have been quiet this long… */
 const BATCH_QUIET_MS = 20;
 /** …or once the oldest queued event has waited this long (a steady stream of events). */
@@ -20,6 +19,13 @@ const BATCH_MAX_WAIT_MS = 250;
 const BURST_PATHS = 16;
 /** Upper bound for the reconcile backoff after failed runs. */
 const MAX_BACKOFF_MS = 60 * 60_000;
+/** A failed full sync (journal folder missing…) is retried after this long, doubling… */
+const FULL_RETRY_MIN_MS = 500;
+/** …up to this. */
+const FULL_RETRY_MAX_MS = 30_000;
+
+/** Runs one sync (runSync; a fake in unit tests). */
+export type RunFn = typeof runSync;
 
 export interface IndexerEvents {
   'run-started': [RunProgress];
@@ -43,8 +49,12 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private newestQueuedAt = 0;
   private lastBatchAt = 0;
   private lastBatchSize = 0;
+  /** Folders to list in the next batch (true: with everything below). */
+  private readonly queuedDirs = new Map<string, boolean>();
   /** Vanished paths (NFC) kept indexed until MOVE_WINDOW_MS after they vanished. */
-  private readonly held = new Map<string, number>();
+  private readonly held = new MoveWindow();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private fullFailures = 0;
   private pendingFull: RunRef | null = null;
   private active: Promise<void> | null = null;
   private batchTimer: NodeJS.Timeout | null = null;
@@ -59,6 +69,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   constructor(
     private readonly store: Store,
     private readonly sync: SyncOptions,
+    private readonly run: RunFn = runSync,
   ) {
     super();
   }
@@ -67,9 +78,13 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   notePath(rel: string): void {
     if (this.stopping) return;
     // Already vanished and held for a move: its timer re-checks it. (If it is back, it is news.)
-    if (this.held.has(nfc(rel)) && !fs.existsSync(path.join(this.sync.root, rel))) return;
+    if (this.held.has(nfc(rel)) && diskState(this.sync.root, this.sync.rules, nfc(rel)) === 'gone') return;
     const now = Date.now();
     if (!this.queued.has(rel)) this.queued.set(rel, now);
+    this.queueTouched(now);
+  }
+
+  private queueTouched(now: number): void {
     this.oldestQueuedAt ??= now;
     this.newestQueuedAt = now;
     this.schedule(this.batchWaitMs(now));
@@ -84,18 +99,19 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private batchWaitMs(now: number): number {
     if (this.oldestQueuedAt === null) return 0;
     const ceiling = this.oldestQueuedAt + BATCH_MAX_WAIT_MS;
-    const inBurst = this.queued.size >= BURST_PATHS || (now - this.lastBatchAt < BATCH_MAX_WAIT_MS && this.lastBatchSize >= BURST_PATHS);
+    const inBurst = this.queued.size + this.queuedDirs.size >= BURST_PATHS || (now - this.lastBatchAt < BATCH_MAX_WAIT_MS && this.lastBatchSize >= BURST_PATHS);
     return Math.max(0, (inBurst ? ceiling : Math.min(this.newestQueuedAt + BATCH_QUIET_MS, ceiling)) - now);
   }
 
   /**
-   * A folder vanished (or appeared): queue what is indexed below it. Its files' own
-   * events follow (chokidar reports each file of a new or deleted folder), but a folder
-   * moved out of the journal may not report them all.
+   * The watcher saw a name come or go in this folder (`deep` false), or the folder itself
+   * appeared, vanished or was replaced (`deep` true): the next batch lists it and compares
+   * it with the index, once per batch however many events named it.
    */
-  noteDir(rel: string): void {
+  noteDir(rel: string, deep: boolean): void {
     if (this.stopping) return;
-    for (const p of this.store.pathsUnder(nfc(rel))) this.notePath(p);
+    if (!this.queuedDirs.get(rel)) this.queuedDirs.set(rel, deep);
+    this.queueTouched(Date.now());
   }
 
   /**
@@ -119,7 +135,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   /** True while a run is under way or work is queued. */
   busy(): boolean {
-    return this.active !== null || this.pendingFull !== null || this.queued.size > 0;
+    return this.active !== null || this.pendingFull !== null || this.queued.size > 0 || this.queuedDirs.size > 0;
   }
 
   /** Resolves when nothing is running or queued (held removals aside). */
@@ -145,7 +161,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   /** Stops taking work, abandons the rest of the run in hand, and waits for it. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer]) if (t) clearTimeout(t);
+    for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer, this.retryTimer]) if (t) clearTimeout(t);
     await this.idle();
     if (this.pendingFull) {
       const at = new Date().toISOString();
@@ -167,7 +183,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     this.active ??= this.loop().finally(() => {
       this.active = null;
       if (this.pendingFull) this.schedule(0);
-      else if (this.queued.size > 0) this.schedule(this.batchWaitMs(Date.now()));
+      else if (this.queued.size > 0 || this.queuedDirs.size > 0) this.schedule(this.batchWaitMs(Date.now()));
       this.scheduleHeld();
     });
     return this.active;
@@ -180,32 +196,63 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         this.pendingFull = null;
         // A full run reads every file at its latest state: what was queued is covered.
         this.queued.clear();
+        this.queuedDirs.clear();
         this.oldestQueuedAt = null;
         this.held.clear();
-        await this.execute({ kind: 'full' }, ref.trigger, ref.id);
+        const summary = await this.execute({ kind: 'full' }, ref.trigger, ref.id);
+        this.afterFull(ref.trigger, summary);
         continue;
       }
       const now = Date.now();
-      const due = [...this.held].filter(([, since]) => now - since >= MOVE_WINDOW_MS).map(([p]) => p);
+      const queuedCount = this.queued.size + this.queuedDirs.size;
       // Events still arriving: let them gather (drain() reschedules when we return).
-      if (due.length === 0 && (this.queued.size === 0 || this.batchWaitMs(now) > 0)) return;
+      const nextHeld = this.held.nextDueAt();
+      const heldDue = nextHeld !== null && nextHeld <= now;
+      if (!heldDue && (queuedCount === 0 || this.batchWaitMs(now) > 0)) return;
+      const due = this.held.takeDue(now);
       const paths = new Set(this.queued.keys());
-      for (const p of due) {
-        paths.add(p);
-        this.held.delete(p);
-      }
+      for (const p of due) paths.add(p);
+      const dirs = new Map(this.queuedDirs);
       this.queued.clear();
+      this.queuedDirs.clear();
       this.oldestQueuedAt = null;
       this.lastBatchAt = now;
-      this.lastBatchSize = paths.size;
-      const held = await this.execute({ kind: 'incremental', paths, removable: new Set(due) }, 'watch', null);
-      for (const p of held) if (!this.held.has(p)) this.held.set(p, now);
+      this.lastBatchSize = paths.size + dirs.size;
+      const { held } = await this.executeIncremental({ kind: 'incremental', paths, dirs, removable: new Set(due) });
+      for (const p of held) this.held.hold(p, now);
     }
   }
 
-  private async execute(scope: Parameters<typeof runSync>[2], trigger: Trigger, reservedId: number | null): Promise<string[]> {
+  /** A failed full sync is retried with backoff (the folder may be missing for a while). */
+  private afterFull(trigger: Trigger, summary: RunSummary | null): void {
+    if (this.stopping || !summary) return;
+    if (summary.status === 'succeeded') {
+      // Caught up (e.g. the watcher asked for a full sync when the folder came back): no retry left.
+      this.fullFailures = 0;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      return;
+    }
+    const delay = Math.min(FULL_RETRY_MIN_MS * 2 ** Math.min(this.fullFailures, 16), FULL_RETRY_MAX_MS);
+    this.fullFailures++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopping) this.requestFull(trigger);
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private async executeIncremental(scope: Parameters<RunFn>[2]): Promise<{ held: string[] }> {
+    // The journal folder is missing: nothing to follow. The watcher reports it down and asks
+    // for a full sync once it is back, which covers this batch.
+    if (!isFolder(this.sync.root)) return { held: [] };
+    return { held: (await this.execute(scope, 'watch', null))?.held ?? [] };
+  }
+
+  private async execute(scope: Parameters<RunFn>[2], trigger: Trigger, reservedId: number | null): Promise<(RunSummary & { held: string[] }) | null> {
     try {
-      const result = await runSync(
+      const result = await this.run(
         this.store,
         this.sync,
         scope,
@@ -216,6 +263,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
             this.emit('run-started', { ...p });
           },
           onProgress: (p) => {
+            if (p.id < 0) return; // a watch batch that has not written anything yet
             this.current = { ...p };
             this.emit('run-progress', { ...p });
           },
@@ -223,11 +271,12 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         },
         reservedId,
       );
+      this.current = null;
+      if (!result.recorded) return { ...result.summary, held: result.held };
       this.lastRun = result.summary;
       this.failuresInARow = result.summary.status === 'failed' ? this.failuresInARow + 1 : 0;
-      this.current = null;
       this.emit('run-finished', result.summary);
-      return result.held;
+      return { ...result.summary, held: result.held };
     } catch (err) {
       // The store itself failed (it should not): keep the loop alive, report it as a failed run.
       this.current = null;
@@ -239,7 +288,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       };
       this.lastRun = summary;
       this.emit('run-finished', summary);
-      return [];
+      return { ...summary, held: [] };
     }
   }
 
@@ -247,11 +296,19 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private scheduleHeld(): void {
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldTimer = null;
-    if (this.held.size === 0 || this.stopping) return;
-    const oldest = Math.min(...this.held.values());
+    const dueAt = this.held.nextDueAt();
+    if (dueAt === null || this.stopping) return;
     this.heldTimer = setTimeout(() => {
       this.heldTimer = null;
       void this.drain();
-    }, Math.max(0, oldest + MOVE_WINDOW_MS - Date.now()));
+    }, Math.max(0, dueAt - Date.now()));
+  }
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

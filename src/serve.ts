@@ -60,7 +60,12 @@ export async function serveCommand(config: Config): Promise<number> {
   let lastMissedResync = 0;
   const watcher = new JournalWatcher(config.journal, rules, {
     onPath: (p) => indexer.notePath(p),
-    onDir: (d) => indexer.noteDir(d),
+    onDir: (d, deep) => indexer.noteDir(d, deep),
+    onRecovered: (reason) => {
+      // The journal folder is back (or was replaced): catch up now, not after MISSED_RESYNC_MS.
+      log(`inkdex: ${reason}; a full sync catches up`);
+      indexer.requestFull('watch');
+    },
     onMissed: (reason) => {
       serviceLog.warning(`${reason}; a full sync will catch up`);
       if (Date.now() - lastMissedResync < MISSED_RESYNC_MS) return;
@@ -118,7 +123,9 @@ export async function serveCommand(config: Config): Promise<number> {
   process.stdout.write(`inkdex: serving ${config.journal} at http://${shownHost}:${port}/${tokenQuery}\n`);
 
   // The watcher runs before the startup sync begins, so no edit made during it is lost.
+  const watchStart = Date.now();
   await Promise.race([watcher.start(), stopped]);
+  log(`inkdex: watching ${watcher.status().dirs} folders (ready in ${Date.now() - watchStart} ms)`);
   indexer.requestFull('startup');
   indexer.startReconcile(config.reconcileEveryMs);
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diffListings, isUnder, racyCheck, type Diff } from './diff.js';
-import { MovePool } from './moves.js';
+import { diskState, MovePool } from './moves.js';
 import { nfc } from './nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
@@ -38,6 +38,12 @@ export type Scope =
       paths: ReadonlySet<string>;
       /** Paths (NFC) that vanished long enough ago to be removed rather than held for a move. */
       removable: ReadonlySet<string>;
+      /**
+       * Folders (relative, as on disk) to list and compare with the index — events are
+       * hints, folders the truth. `true`: with everything below (a folder that appeared or
+       * vanished); `false`: its own files only.
+       */
+      dirs?: ReadonlyMap<string, boolean>;
     };
 
 export interface RunProgress {
@@ -64,6 +70,8 @@ export interface RunResult {
   summary: RunSummary;
   /** Vanished paths kept for now: a matching new file may still arrive (a move). */
   held: string[];
+  /** False for a watch batch that changed nothing: it has no run row (summary.id is -1). */
+  recorded: boolean;
 }
 
 export interface RunHooks {
@@ -85,6 +93,9 @@ const BULK_THRESHOLD = 500;
  */
 const ONE_PASS_FTS_LIMIT = 20_000;
 
+/** A root listing of up to this many names is checked against the index name by name. */
+const ROOT_BY_NAME_LIMIT = 500;
+
 /**
  * Runs one sync and records it in `sync_runs`.
  * @param reservedId a run row made earlier by `Indexer.requestFull` (a resync request that had to wait)
@@ -101,12 +112,32 @@ export async function runSync(
   const startedAt = new Date(started).toISOString();
   const kind: RunKind = scope.kind;
   await store.writable();
-  const id = reservedId ?? store.startRun(trigger, kind, startedAt);
+  // A watch batch gets its run row only once it changes something: a batch that finds
+  // nothing to do (a folder delete whose files were already removed, a temp file) leaves
+  // no empty run in the history.
+  const lazy = kind === 'incremental' && reservedId === null;
+  let id = reservedId ?? (lazy ? -1 : store.startRun(trigger, kind, startedAt));
   if (reservedId !== null) store.markRunStarted(reservedId, startedAt);
   const stats = emptyStats();
   const progress: RunProgress = { id, trigger, kind, processed: 0, total: 0, startedAt };
-  hooks.onStart?.(progress);
-  const run = new Run(store, opts, id, stats);
+  const runId = (): number => {
+    if (id < 0) {
+      id = store.startRun(trigger, kind, startedAt);
+      progress.id = id;
+      hooks.onStart?.({ ...progress });
+    }
+    return id;
+  };
+  const row: RunRow = {
+    id: runId,
+    mark: () => id,
+    rolledBack: (before) => {
+      // A row made inside a transaction that was rolled back is gone with it.
+      if (lazy && before < 0) id = progress.id = -1;
+    },
+  };
+  if (!lazy) hooks.onStart?.(progress);
+  const run = new Run(store, opts, row, stats);
   let status: 'succeeded' | 'failed' = 'succeeded';
   let message: string | null = null;
   let held: string[] = [];
@@ -127,14 +158,25 @@ export async function runSync(
     message ??= `building the full-text index failed: ${err instanceof Error ? err.message : String(err)}`;
   }
   const finished = Date.now();
+  const recorded = id >= 0 || status === 'failed';
+  if (recorded) runId();
   const summary: RunSummary = {
     id, trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
   };
+  if (!recorded) return { summary, held, recorded };
   store.transaction(() => {
     store.finishRun(id, status, summary.finishedAt, summary.durationMs, stats, message);
     store.prune();
   });
-  return { summary, held };
+  return { summary, held, recorded };
+}
+
+/** The run's row: made on first use for a watch batch (see runSync). */
+interface RunRow {
+  id(): number;
+  /** The id now (-1: no row yet), to pass to `rolledBack` after a rollback. */
+  mark(): number;
+  rolledBack(before: number): void;
 }
 
 export function emptyStats(): RunStats {
@@ -152,7 +194,7 @@ class Run {
   constructor(
     private readonly store: Store,
     private readonly opts: SyncOptions,
-    private readonly id: number,
+    private readonly row: RunRow,
     private readonly stats: RunStats,
   ) {
     this.errorPaths = new Set(store.fileErrorPaths());
@@ -160,19 +202,20 @@ class Run {
 
   private setError(p: string, at: string, message: string): void {
     this.handled.add(p);
-    this.store.setFileError(p, this.id, at, message);
+    this.store.setFileError(p, this.row.id(), at, message);
     this.errorPaths.add(p);
     this.stats.errors++;
   }
 
   private clearError(p: string): void {
     if (!this.errorPaths.delete(p)) return;
+    this.row.id();
     this.store.clearFileError(p);
   }
 
   async execute(scope: Scope, progress: RunProgress, hooks: RunHooks): Promise<string[]> {
     if (!isFolder(this.opts.root)) throw new Error(`journal folder ${this.opts.root} is missing or not a folder`);
-    const plan = scope.kind === 'full' ? await this.planFull(scope.scan) : this.planIncremental(scope.paths);
+    const plan = scope.kind === 'full' ? await this.planFull(scope.scan) : await this.planIncremental(scope.paths, scope.dirs ?? new Map());
     const { diff, disk, failedDirs, problems } = plan;
     this.stats.scanned = disk.size;
     this.stats.unchanged = diff.unchanged;
@@ -211,13 +254,19 @@ class Run {
     const held: string[] = [];
     if (this.stopped) return held;
     const removable = scope.kind === 'full' ? null : scope.removable;
-    this.store.transaction(() => {
-      for (const gone of movePool.unclaimed()) {
-        if (removable && !removable.has(gone.path)) held.push(gone.path);
-        else this.remove(gone);
-      }
-      this.reconcileFileErrors(disk, scope.kind === 'full' ? { failedDirs, problems } : null);
-    });
+    const before = this.row.mark();
+    try {
+      this.store.transaction(() => {
+        for (const gone of movePool.unclaimed()) {
+          if (removable && !removable.has(gone.path)) held.push(gone.path);
+          else this.remove(gone);
+        }
+        this.reconcileFileErrors(disk, scope.kind === 'full' ? { failedDirs, problems } : null);
+      });
+    } catch (err) {
+      this.row.rolledBack(before);
+      throw err;
+    }
     progress.processed = progress.total;
     hooks.onProgress?.({ ...progress });
     return held;
@@ -236,6 +285,7 @@ class Run {
       // One transaction per chunk; within it the event loop gets a turn every SLICE_MS so
       // the API stays responsive (it reads the same connection, so it sees the chunk so far).
       await this.store.writable();
+      const before = this.row.mark();
       this.store.begin();
       try {
         for (const w of work.slice(i, i + CHUNK)) {
@@ -255,6 +305,7 @@ class Run {
         this.store.commit();
       } catch (err) {
         this.store.rollback();
+        this.row.rolledBack(before);
         throw err;
       }
       hooks.onProgress?.({ ...progress });
@@ -297,46 +348,100 @@ class Run {
     }
   }
 
-  private planIncremental(paths: ReadonlySet<string>): Plan {
+  /**
+   * The named paths, plus the folders the watcher pointed at, listed and compared with
+   * the index: a file whose own event was lost is still found in its folder's listing.
+   * A shallow listing costs one readdir and one range query; only files not indexed yet
+   * (or named by an event) are stat-ed.
+   */
+  private async planIncremental(
+    paths: ReadonlySet<string>,
+    dirs: ReadonlyMap<string, boolean>,
+  ): Promise<Plan> {
+    const { root, rules } = this.opts;
     const disk = new Map<string, DiskFile>();
     const indexed = new Map<string, IndexedFile>();
-    for (const diskPath of paths) {
-      const file = statFile(this.opts.root, diskPath, this.opts.rules);
-      if (file) disk.set(file.path, file);
-      const known = this.store.indexedByPath(nfc(diskPath));
+    const look = (p: string): void => {
+      if (indexed.has(p)) return;
+      const known = this.store.indexedByPath(p);
       if (known) indexed.set(known.path, known);
+    };
+    for (const diskPath of paths) {
+      const file = statFile(root, diskPath, rules);
+      if (file) disk.set(file.path, file);
+      look(nfc(diskPath));
     }
-    return { diff: diffListings(disk, indexed), disk, failedDirs: new Map(), problems: new Map() };
+    const failedDirs = new Map<string, string>();
+    for (const [dir, deep] of dirs) {
+      const dirNfc = nfc(dir);
+      if (dirNfc !== '' && rules.ignoresDir(dirNfc)) continue;
+      if (deep) {
+        let listing: ScanResult | null = null;
+        try {
+          listing = await scanFolder(root, rules, dir);
+        } catch (err) {
+          const code = errorCode(err);
+          if (code !== 'ENOENT' && code !== 'ENOTDIR') failedDirs.set(dirNfc, describeFsError(err));
+        }
+        for (const f of listing?.files.values() ?? []) {
+          disk.set(f.path, f);
+          look(f.path);
+        }
+        for (const [d, why] of listing?.failedDirs ?? []) failedDirs.set(d, why);
+        // Indexed below it but not listed: vanished (confirmGone stats each one).
+        if (!failedDirs.has(dirNfc)) for (const p of this.store.pathsUnder(dirNfc)) if (!disk.has(p) && !isUnder(p, failedDirs.keys())) look(p);
+        continue;
+      }
+      let names: fs.Dirent[];
+      try {
+        names = fs.readdirSync(dir === '' ? root : path.join(root, dir), { withFileTypes: true });
+      } catch (err) {
+        const code = errorCode(err);
+        // Gone: its indexed files are gone too (the watcher also reports the folder).
+        if (code === 'ENOENT' || code === 'ENOTDIR') for (const p of this.store.pathsUnder(dirNfc)) look(p);
+        continue;
+      }
+      // A folder's listing is checked against its indexed paths in one query; the root's
+      // name by name unless it holds many files (pathsUnder('') is every entry).
+      const known = dirNfc !== '' || names.length > ROOT_BY_NAME_LIMIT ? new Set(this.store.pathsUnder(dirNfc)) : null;
+      const listed = new Set<string>();
+      for (const d of names) {
+        if (d.isDirectory()) continue;
+        const diskPath = dir === '' ? d.name : `${dir}/${d.name}`;
+        const rel = nfc(diskPath);
+        if (!rules.indexesIn(dirNfc, nfc(d.name))) continue;
+        listed.add(rel);
+        if (disk.has(rel)) continue;
+        if (known ? known.has(rel) : this.store.indexedByPath(rel) !== undefined) continue; // indexed: its own events tell of edits
+        const file = statFile(root, diskPath, rules);
+        if (file) disk.set(file.path, file);
+      }
+      if (known) {
+        for (const p of known) {
+          if (listed.has(p) || disk.has(p) || p.indexOf('/', dirNfc.length + 1) !== -1) continue;
+          look(p); // a direct child no longer listed: vanished (confirmGone stats it)
+        }
+      }
+    }
+    return { diff: diffListings(disk, indexed, (p) => isUnder(p, failedDirs.keys())), disk, failedDirs, problems: new Map() };
   }
 
   /** Keeps only the vanished entries whose file is really gone (or no longer indexable). */
   private confirmGone(vanished: IndexedFile[], listed: Map<string, DiskFile> | null): IndexedFile[] {
     const gone: IndexedFile[] = [];
     for (const v of vanished) {
-      const state = this.diskState(v.path, listed);
+      const state = diskState(this.opts.root, this.opts.rules, v.path, listed);
       if (state === 'gone') gone.push(v);
-      else if (state !== 'present') {
-        this.setError(v.path, nowIso(), state);
+      else {
+        if (state !== 'present') this.setError(v.path, nowIso(), state.error);
         this.stats.unchanged++;
-      } else this.stats.unchanged++;
+      }
     }
     return gone;
   }
 
-  /** 'gone', 'present', or why the path could not be checked. */
-  private diskState(rel: string, listed: Map<string, DiskFile> | null): string {
-    if (listed?.has(rel)) return 'present';
-    try {
-      const st = fs.lstatSync(path.join(this.opts.root, rel));
-      return st.isFile() && this.opts.rules.indexes(rel) ? 'present' : 'gone';
-    } catch (err) {
-      const code = errorCode(err);
-      return code === 'ENOENT' || code === 'ENOTDIR' ? 'gone' : `cannot check the file: ${describeFsError(err)}`;
-    }
-  }
-
   private goneNow(rel: string, listed: Map<string, DiskFile>): boolean {
-    return this.diskState(rel, listed) === 'gone';
+    return diskState(this.opts.root, this.opts.rules, rel, listed) === 'gone';
   }
 
   private apply(disk: DiskFile, indexed: IndexedFile | null, prepared: PreparedFile, moves: MovePool): void {
@@ -351,7 +456,9 @@ class Run {
     if (!record) {
       // Same bytes (a touch, or a racy stat that turned out fine): no event.
       this.store.refreshStat(indexed!.id, disk.size, disk.mtimeMs, racyCheck(disk.mtimeMs, read.checkedMs));
-      if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.id, at);
+      if (this.errorPaths.has(disk.path)) this.store.restoreFileError(disk.path, this.row.id(), at);
+      // A touch (new mtime, same bytes) is recorded, with no event; a repeated look is not.
+      else if (disk.mtimeMs !== indexed!.mtimeMs || disk.size !== indexed!.size) this.row.id();
       this.stats.unchanged++;
       return;
     }
@@ -360,7 +467,7 @@ class Run {
 
     if (indexed) {
       this.store.updateEntry(indexed.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
-      this.store.addEvent(this.id, at, 'updated', disk.path, null, read.hash);
+      this.store.addEvent(this.row.id(), at, 'updated', disk.path, null, read.hash);
       this.stats.updated++;
       return;
     }
@@ -368,19 +475,19 @@ class Run {
     if (from) {
       this.store.updateEntry(from.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
       this.clearError(from.path);
-      this.store.addEvent(this.id, at, 'moved', disk.path, from.path, read.hash);
+      this.store.addEvent(this.row.id(), at, 'moved', disk.path, from.path, read.hash);
       this.stats.moved++;
       return;
     }
     this.store.insertEntry(record, at, racyCheck(record.mtimeMs, read.checkedMs));
-    this.store.addEvent(this.id, at, 'added', disk.path, null, read.hash);
+    this.store.addEvent(this.row.id(), at, 'added', disk.path, null, read.hash);
     this.stats.added++;
   }
 
   private remove(gone: IndexedFile): void {
     this.store.removeEntry(gone.id);
     this.clearError(gone.path);
-    this.store.addEvent(this.id, nowIso(), 'removed', gone.path, null, gone.contentHash);
+    this.store.addEvent(this.row.id(), nowIso(), 'removed', gone.path, null, gone.contentHash);
     this.stats.removed++;
   }
 
@@ -394,14 +501,14 @@ class Run {
   private reconcileFileErrors(disk: Map<string, DiskFile>, full: { failedDirs: Map<string, string>; problems: Map<string, string> } | null): void {
     const at = nowIso();
     if (!full) {
-      for (const p of this.errorPaths) if (disk.has(p) && !this.handled.has(p)) this.store.restoreFileError(p, this.id, at);
+      for (const p of this.errorPaths) if (disk.has(p) && !this.handled.has(p)) this.store.restoreFileError(p, this.row.id(), at);
       return;
     }
     const { failedDirs, problems } = full;
     const failed = [...failedDirs.keys()];
     for (const p of this.store.fileErrorPaths()) {
       if (problems.has(p) || failedDirs.has(p) || isUnder(p, failed) || this.handled.has(p)) continue;
-      if (disk.has(p)) this.store.restoreFileError(p, this.id, at);
+      if (disk.has(p)) this.store.restoreFileError(p, this.row.id(), at);
       else if (!this.store.indexedByPath(p)) this.clearError(p);
     }
     for (const [p, why] of problems) {

@@ -60,7 +60,7 @@ async function started(files: Record<string, string>, extra: string[] = []): Pro
 }
 
 describe('inkdex serve', () => {
-  it('indexes at startup, then picks up a new file, an edit and a delete', async () => {
+  it('indexes at startup, then picks up a new file, an edit and a delete', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'a.md': note('A') });
     expect((await s.api<{ lastRun: Run }>('/api/status')).lastRun).toMatchObject({ trigger: 'startup', kind: 'full', added: 1 });
 
@@ -78,7 +78,7 @@ describe('inkdex serve', () => {
     expect(kinds).toEqual(['added b.md', 'updated b.md', 'removed a.md']);
   });
 
-  it('treats an atomic save (temp file renamed over the note) as one update', async () => {
+  it('treats an atomic save (temp file renamed over the note) as one update', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'n.md': note('Old') });
     const { id } = await waitForTitle(s, 'n.md', 'Old');
     const before = await lastRunId(s);
@@ -91,7 +91,7 @@ describe('inkdex serve', () => {
     expect(events.map((e) => `${e.kind} ${e.path}`)).toEqual(['updated n.md']);
   });
 
-  it('keeps the id across a rename, and across a folder rename', async () => {
+  it('keeps the id across a rename, and across a folder rename', { timeout: 60_000 }, async () => {
     const files: Record<string, string> = { 'x.md': note('X') };
     for (let i = 0; i < 5; i++) files[`trip/day-${i}.md`] = note(`Day ${i}`, `day ${i} of the trip`);
     const { root, s } = await started(files);
@@ -115,7 +115,7 @@ describe('inkdex serve', () => {
     expect(events).toContainEqual(expect.objectContaining({ path: 'y.md', oldPath: 'x.md' }));
   });
 
-  it('removes the entries of a deleted folder', async () => {
+  it('removes the entries of a deleted folder', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'keep.md': note('Keep'), 'old/a.md': note('A'), 'old/deep/b.md': note('B') });
     const before = await lastRunId(s);
     fs.rmSync(path.join(root, 'old'), { recursive: true });
@@ -124,7 +124,7 @@ describe('inkdex serve', () => {
     expect(events.map((e) => `${e.kind} ${e.path}`).sort()).toEqual(['removed old/a.md', 'removed old/deep/b.md']);
   });
 
-  it('indexes a burst of 1,000 new files in a handful of runs', async () => {
+  it('indexes a burst of 1,000 new files in a handful of runs', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'seed.md': note('Seed') });
     const before = await lastRunId(s);
     for (let i = 0; i < 1000; i++) writeFile(root, `burst/${String(i).padStart(4, '0')}.md`, note(`Burst ${i}`, `burst note number ${i} #burst`));
@@ -140,7 +140,7 @@ describe('inkdex serve', () => {
     expect((await s.api<{ tags: Array<{ tag: string; count: number }> }>('/api/tags')).tags).toContainEqual({ tag: 'burst', count: 1000 });
   });
 
-  it('indexes the final content of two writes 30 ms apart', async () => {
+  it('indexes the final content of two writes 30 ms apart', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'w.md': note('Start') });
     writeFile(root, 'w.md', note('First'));
     await new Promise((r) => setTimeout(r, 30)); // the scenario itself: two writes 30 ms apart
@@ -150,7 +150,7 @@ describe('inkdex serve', () => {
     expect((await entryAt(s, 'w.md'))?.title).toBe('Second');
   });
 
-  it('handles delete + recreate of the same path, and a touch without change makes no event', async () => {
+  it('handles delete + recreate of the same path, and a touch without change makes no event', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'd.md': note('D1'), 't.md': note('T') });
     const before = await lastRunId(s);
     fs.rmSync(path.join(root, 'd.md'));
@@ -169,7 +169,7 @@ describe('inkdex serve', () => {
     expect(events.filter((e) => e.path === 'd.md').map((e) => e.kind)).not.toContain('removed');
   });
 
-  it('indexes an edit made during the startup sync', async () => {
+  it('indexes an edit made during the startup sync', { timeout: 60_000 }, async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 3000; i++) files[`bulk/${i}.md`] = note(`N${i}`, `filler text for note ${i} `.repeat(20));
     files['target.md'] = note('Before');
@@ -188,7 +188,7 @@ describe('inkdex serve', () => {
     expect(stillRunning).toBe(true);
   });
 
-  it('recovers when the journal folder is deleted and created again', async () => {
+  it('recovers when the journal folder is deleted and created again', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'r.md': note('R') });
     fs.rmSync(root, { recursive: true });
     fs.mkdirSync(root);
@@ -196,7 +196,7 @@ describe('inkdex serve', () => {
     await waitForTitle(s, 'r2.md', 'R2');
   });
 
-  it('on SIGTERM writes the index, releases the lock and exits 0 within 2 s', async () => {
+  it('on SIGTERM writes the index, releases the lock and exits 0 within 2 s', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'a.md': note('A') });
     writeFile(root, 'b.md', note('B'));
     await waitForTitle(s, 'b.md', 'B');
@@ -209,7 +209,7 @@ describe('inkdex serve', () => {
     expect(scalar(s.db, "SELECT count(*) FROM sync_runs WHERE status = 'running'")).toBe(0);
   });
 
-  it('refuses a second instance on the same index', async () => {
+  it('refuses a second instance on the same index', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'a.md': note('A') });
     const second = await runCli(['sync', root, '--db', s.db]);
     expect(second.code).toBe(1);
@@ -218,7 +218,7 @@ describe('inkdex serve', () => {
     expect(third.code).toBe(1);
   });
 
-  it('after kill -9 in the middle of a burst, a restart makes the index equal the folder', async () => {
+  it('after kill -9 in the middle of a burst, a restart makes the index equal the folder', { timeout: 60_000 }, async () => {
     const db = path.join(tmpDir('inkdex-db-'), 'index.sqlite');
     const root = makeJournal({ 'a.md': note('A') });
     const s = await startServe(root, [], db);
@@ -250,7 +250,7 @@ describe('inkdex serve', () => {
     expect(query(db, "SELECT id FROM sync_runs WHERE status = 'running'")).toEqual([]);
   });
 
-  it('exits 1 with one clear line when the port is taken', async () => {
+  it('exits 1 with one clear line when the port is taken', { timeout: 60_000 }, async () => {
     const { root, s } = await started({ 'a.md': note('A') });
     const port = new URL(s.url).port;
     const other = startCli(['serve', root, '--port', port, '--db', path.join(tmpDir(), 'i.sqlite')]);
@@ -259,7 +259,7 @@ describe('inkdex serve', () => {
     expect(other.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+: the port is in use/);
   });
 
-  it('a live process holding the lock is named; its lock is respected', async () => {
+  it('a live process holding the lock is named; its lock is respected', { timeout: 60_000 }, async () => {
     const root = makeJournal({ 'a.md': note('A') });
     const db = path.join(tmpDir(), 'index.sqlite');
     const holder = spawnIdleProcess();

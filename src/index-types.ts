@@ -112,8 +112,6 @@ export interface RunLog {
   /** A reserved run (a resync request that had to wait) begins: its start time is the real one. */
   markRunStarted(id: number, startedAt: string): void;
   finishRun(id: number, status: RunStatus, finishedAt: string, durationMs: number, stats: RunStats, message: string | null): void;
-  /** Drops a run row that turned out to have nothing to say (an incremental run that changed nothing). */
-  forgetRun(id: number): void;
   /** Runs left 'running' by a process that died are marked failed. */
   failInterruptedRuns(at: string): void;
   addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void;

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { SyncStore as Store, Trigger } from './index-types.js';
-import { emptyStats, runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
+import { cancelReservedRun, emptyStats, reserveRun, runSync, type RunProgress, type RunSummary, type SyncOptions } from './sync.js';
 import { diskState, MOVE_WINDOW_MS, MoveWindow } from './moves.js';
 import { nfc } from './nfc.js';
 
@@ -121,8 +121,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
    */
   requestFull(trigger: Trigger): RunRef {
     if (this.pendingFull) return this.pendingFull;
-    const startedAt = new Date().toISOString();
-    const id = this.store.startRun(trigger, 'full', startedAt);
+    const { id, startedAt } = reserveRun(this.store, trigger);
     this.pendingFull = { id, trigger, kind: 'full', status: 'running', startedAt };
     this.schedule(0);
     return this.pendingFull;
@@ -164,8 +163,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer, this.retryTimer]) if (t) clearTimeout(t);
     await this.idle();
     if (this.pendingFull) {
-      const at = new Date().toISOString();
-      this.store.finishRun(this.pendingFull.id, 'failed', at, 0, emptyStats(), 'cancelled: inkdex was shut down before the run could start');
+      cancelReservedRun(this.store, this.pendingFull.id);
       this.pendingFull = null;
     }
   }

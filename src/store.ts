@@ -318,9 +318,6 @@ export class Store implements SyncStore {
     return this.db.get<{ id: number }>("INSERT INTO sync_runs(trigger, kind, status, started_at) VALUES (?, ?, 'running', ?) RETURNING id", [trigger, kind, startedAt])!.id;
   }
 
-  forgetRun(id: number): void {
-    this.db.run('DELETE FROM sync_runs WHERE id = ?', [id]);
-  }
 
   /** A reserved run (see Indexer.requestFull) begins: its start time is the real one. */
   markRunStarted(id: number, startedAt: string): void {

@@ -11,7 +11,7 @@ import { nfc } from './nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from './ignore.js';
 import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
-import type { IndexedFile, IndexedStat, RunKind, RunStats, SyncStore as Store, Trigger } from './index-types.js';
+import type { IndexedFile, IndexedStat, RunKind, RunLog, RunStats, SyncStore as Store, Trigger } from './index-types.js';
 
 export interface SyncOptions {
   /** Absolute, symlink-resolved journal folder. */
@@ -177,6 +177,21 @@ interface RunRow {
   /** The id now (-1: no row yet), to pass to `rolledBack` after a rollback. */
   mark(): number;
   rolledBack(before: number): void;
+}
+
+/**
+ * A full run asked for now and started later (a resync request while a run is under way):
+ * its row is made at once, so the request can answer with the run's id. sync.ts alone
+ * writes sync_runs rows; the indexer reserves and cancels through these two.
+ */
+export function reserveRun(store: RunLog, trigger: Trigger): { id: number; startedAt: string } {
+  const startedAt = new Date().toISOString();
+  return { id: store.startRun(trigger, 'full', startedAt), startedAt };
+}
+
+/** A reserved run that will never start (inkdex is shutting down). */
+export function cancelReservedRun(store: RunLog, id: number): void {
+  store.finishRun(id, 'failed', new Date().toISOString(), 0, emptyStats(), 'cancelled: inkdex was shut down before the run could start');
 }
 
 export function emptyStats(): RunStats {

@@ -10,18 +10,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, CLI, execSql, makeJournal, parseJsonLine, queryBatch, runCli, tmpDir, waitFor, writeFile } from './helpers.js';
+import { cleanup, CLI, execSql, makeJournal, parseJsonLine, queryBatch, runCli, tmpDir, waitFor, writeFile, type SyncSummary } from './helpers.js';
 
-interface Summary {
-  id: number;
-  status: string;
-  scanned: number;
-  added: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-  errors: number;
-}
+type Summary = SyncSummary;
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;

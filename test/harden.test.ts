@@ -15,19 +15,9 @@ import { LockedError, processStartTime } from '../src/lock.js';
 import { scanFolder, statFile } from '../src/scan.js';
 import { openIndexFile } from '../src/open-index.js';
 import { runSync } from '../src/sync.js';
-import { chownTree, cleanup, CLI, makeJournal, parseJsonLine, queryBatch, runCli, setMtime, startCli, tmpDir, waitFor, walkFiles, writeFile } from './helpers.js';
+import { chownTree, cleanup, CLI, makeJournal, parseJsonLine, queryBatch, runCli, setMtime, spawnIdleProcess, startCli, tmpDir, waitFor, walkFiles, writeFile, type SyncSummary } from './helpers.js';
 
-interface Summary {
-  id: number;
-  status: string;
-  scanned: number;
-  added: number;
-  updated: number;
-  unchanged: number;
-  moved: number;
-  removed: number;
-  errors: number;
-}
+type Summary = SyncSummary;
 
 const HOUR = 3_600_000;
 const isRoot = process.getuid?.() === 0;
@@ -61,18 +51,9 @@ function ageFiles(root: string): void {
   for (const rel of walkFiles(root)) if (!rel.startsWith('.')) setMtime(path.join(root, rel), Date.now() - HOUR);
 }
 
-/** A process that is not inkdex, alive for a minute; killed by cleanup. */
+/** A process that is not inkdex (nor Node), alive for a minute; killed by cleanup. */
 function spawnSleep(): number {
-  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
-  cleanup.add(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('close', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  );
-  return child.pid!;
+  return spawnIdleProcess(['sleep', '60']).pid!;
 }
 
 function oneLine(stderr: string): string {

@@ -222,9 +222,12 @@ export function startCli(args: string[], opts: Omit<RunOptions, 'timeoutMs' | 'u
   };
 }
 
-/** Starts a process that does nothing for a minute (a live pid); killed by `cleanup.run()`. */
-export function spawnIdleProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+/**
+ * Starts a process that does nothing for a minute (a live pid); killed by `cleanup.run()`.
+ * By default a Node process; `['sleep', '60']` gives one that is not Node at all.
+ */
+export function spawnIdleProcess(command: readonly string[] = [process.execPath, '-e', 'setTimeout(() => {}, 60000)']): ChildProcess {
+  const child = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
   cleanup.add(
     () =>
       new Promise<void>((resolve) => {
@@ -234,6 +237,24 @@ export function spawnIdleProcess(): ChildProcess {
       }),
   );
   return child;
+}
+
+/** What `inkdex sync --json` prints (SPEC §1). */
+export interface SyncSummary {
+  id: number;
+  trigger: string;
+  kind: string;
+  status: string;
+  scanned: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  moved: number;
+  removed: number;
+  errors: number;
+  message: string | null;
+  journal: string;
+  db: string;
 }
 
 /** Parses the one JSON object `inkdex sync --json` prints. */

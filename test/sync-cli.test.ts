@@ -26,23 +26,10 @@ import {
   waitFor,
   walkFiles,
   writeFile,
+  type SyncSummary,
 } from './helpers.js';
 
-interface Summary {
-  id: number;
-  trigger: string;
-  kind: string;
-  status: string;
-  scanned: number;
-  added: number;
-  updated: number;
-  unchanged: number;
-  moved: number;
-  removed: number;
-  errors: number;
-  journal: string;
-  db: string;
-}
+type Summary = SyncSummary;
 
 interface EntryRow {
   id: number;
@@ -167,7 +154,7 @@ function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-function counts(s: Summary): Omit<Summary, 'id' | 'trigger' | 'kind' | 'status' | 'journal' | 'db'> {
+function counts(s: Summary): Omit<Summary, 'id' | 'trigger' | 'kind' | 'status' | 'journal' | 'db' | 'message'> {
   return { scanned: s.scanned, added: s.added, updated: s.updated, unchanged: s.unchanged, moved: s.moved, removed: s.removed, errors: s.errors };
 }
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { errorCode } from './fs-errors.js';
-import { APPLICATION_ID } from './schema.js';
+import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
 export type FileVerdict =
   | { kind: 'absent' }
@@ -65,6 +65,16 @@ function checkSize(header: Buffer, size: number): FileVerdict {
   const valid = header.readUInt32BE(92) === header.readUInt32BE(24);
   if (valid && pageCount * pageSize > size) return { kind: 'damaged', why: `it is truncated (${size} of ${pageCount * pageSize} bytes)` };
   return { kind: 'inkdex' };
+}
+
+/** The refusal of a file that is not inkdex's (SPEC §3: exit 1, one line naming it). */
+export function foreignFile(file: string, why: string): ForeignFileError {
+  return new ForeignFileError(`--db ${file} is not an inkdex index (${why}); refusing to overwrite it: choose another --db`);
+}
+
+/** Why an inkdex index of another schema version is rebuilt. */
+export function otherSchema(version: string | null): string {
+  return `its schema_version is ${version ?? 'missing'}, this inkdex uses ${SCHEMA_VERSION}`;
 }
 
 /** Removes an index file and what SQLite keeps beside it, before a rebuild. */

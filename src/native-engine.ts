@@ -4,12 +4,11 @@
  * leaves the last commit. Opening checks the file is inkdex's and sound, else rebuilds.
  */
 import fs from 'node:fs';
-import { ForeignFileError, inspectIndexFile, removeIndexFiles } from './index-file-check.js';
+import { foreignFile, inspectIndexFile, otherSchema, removeIndexFiles } from './index-file-check.js';
 import type { IndexFile, IndexFileStatus, OpenedIndex } from './index-types.js';
 import { NativeDatabase, type loadNative } from './native-database.js';
 import { Queries } from './queries.js';
-import { bm25, RANK_FUNCTION } from './rank.js';
-import { APPLICATION_ID, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_SQL, SCHEMA_VERSION, VERSION_SQL } from './schema.js';
+import { APPLICATION_ID, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
 import { Store } from './store.js';
 
 type NativeModule = Extract<ReturnType<typeof loadNative>, { ok: true }>;
@@ -45,16 +44,16 @@ const OPEN_MARK = 'open';
  */
 export function openNative(native: NativeModule, file: string, journalRoot: string, ownPath = false, fresh: string | null = null): OpenedIndex {
   const verdict = fresh !== null ? { kind: 'damaged' as const, why: fresh } : inspectIndexFile(file, ownPath);
-  if (verdict.kind === 'foreign') throw new ForeignFileError(refusal(file, verdict.why));
+  if (verdict.kind === 'foreign') throw foreignFile(file, verdict.why);
   let rebuiltBecause: string | null = verdict.kind === 'damaged' ? verdict.why : null;
   let treatAsInkdex = verdict.kind === 'inkdex';
   if (verdict.kind === 'unmarked-sqlite') {
     const version = readUnmarkedVersion(native, file);
-    if (version === null) throw new ForeignFileError(refusal(file, "it is another program's SQLite database"));
+    if (version === null) throw foreignFile(file, "it is another program's SQLite database");
     // The current version without the mark: a new index whose header had not reached the
     // file when its process died (the mark is in the log until the first checkpoint).
     if (version === SCHEMA_VERSION) treatAsInkdex = true;
-    else rebuiltBecause = `its schema_version is ${version}, this inkdex uses ${SCHEMA_VERSION}`;
+    else rebuiltBecause = otherSchema(version);
   }
   let db: NativeDatabase | null = null;
   if (treatAsInkdex) {
@@ -76,10 +75,6 @@ export function openNative(native: NativeModule, file: string, journalRoot: stri
   store.setMeta('journal_root', journalRoot);
   store.setMeta(OPEN_MARK, '1');
   return { store, reader: new Queries(db), file: new NativeIndexFile(db, file, () => store.setMeta(OPEN_MARK, '0')), rebuiltBecause };
-}
-
-function refusal(file: string, why: string): string {
-  return `--db ${file} is not an inkdex index (${why}); refusing to overwrite it: choose another --db`;
 }
 
 /**
@@ -108,8 +103,8 @@ function readUnmarkedVersion(native: NativeModule, file: string): string | null 
 /** Why an inkdex index cannot be used as it is (other schema, damaged pages), or null. */
 function unusable(db: NativeDatabase, file: string): string | null {
   try {
-    const row = db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
-    if (row?.value !== SCHEMA_VERSION) return `its schema_version is ${row?.value ?? 'missing'}, this inkdex uses ${SCHEMA_VERSION}`;
+    const version = db.get<{ version: string }>(VERSION_SQL)?.version ?? null;
+    if (version !== SCHEMA_VERSION) return otherSchema(version);
     // Damage in pages the header does not describe shows only on reading them: after a
     // process died with the index open, check them all.
     const mark = db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [OPEN_MARK]);
@@ -129,8 +124,7 @@ function create(db: NativeDatabase): void {
   db.pragma('journal_mode = WAL');
   db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
   db.begin();
-  db.exec(SCHEMA_SQL);
-  db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', SCHEMA_VERSION, 'created_at', new Date().toISOString()]);
+  writeSchema(db);
   db.commit();
   // Put the header (with inkdex's mark) and the schema in the file itself now: a process
   // killed before its first checkpoint must leave a file that is recognisably inkdex's.
@@ -144,7 +138,6 @@ function configure(db: NativeDatabase): void {
     `PRAGMA synchronous = ${SYNCHRONOUS}; PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}; ` +
       `PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}; PRAGMA cache_size = -${CACHE_KIB}; PRAGMA foreign_keys = OFF`,
   );
-  db.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
 }
 
 function fileBytes(file: string): number {

@@ -40,16 +40,17 @@ export async function openIndex(config: Config, log: (line: string) => void, whi
   const rules = ignoreRules(config.ignore, indexPathInJournal(config));
   const ownPath = config.db === path.join(config.journal, '.inkdex', 'index.sqlite');
   const release = acquireLock(config.db, `inkdex ${config.command}`);
+  const sayRebuilding = (why: string): void => log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
   try {
     let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, rules, ownPath, whileOpening) : await openWasmIndex(config, rules, ownPath, whileOpening);
-    if (opened.rebuiltBecause) log(`inkdex: rebuilding the index ${config.db} from the folder: ${opened.rebuiltBecause}`);
+    if (opened.rebuiltBecause) sayRebuilding(opened.rebuiltBecause);
     opened.store.failInterruptedRuns(new Date().toISOString());
     let closed = false;
     const index: OpenIndex = {
       ...opened,
       rules,
       async startAfresh(why) {
-        log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
+        sayRebuilding(why);
         try {
           opened.file.close();
         } catch {

@@ -3,7 +3,7 @@
  * the writer's own connection (so answers are current even while a run is writing), the
  * same SQL for both engines.
  */
-import { RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
+import { bm25, RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
 import type { Connection } from './sql-connection.js';
 import {
   BadQueryError,
@@ -31,7 +31,10 @@ const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind,
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
 export class Queries implements IndexReader {
-  constructor(private readonly store: Connection) {}
+  constructor(private readonly store: Connection) {
+    // The search rank, on the connection the searches run on (both engines).
+    store.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
+  }
 
   counts(): Counts {
     return this.store.get<Counts>(

@@ -2,6 +2,8 @@
  * The SQLite schema of SPEC §3. Bump SCHEMA_VERSION on any change: an index file with
  * another version is rebuilt from the folder rather than migrated (it is disposable).
  */
+import type { Connection } from './sql-connection.js';
+
 export const SCHEMA_VERSION = '3';
 
 /**
@@ -92,6 +94,12 @@ CREATE INDEX inkdex_keys_entry ON inkdex_keys(entry_id);
 export const OWNERSHIP_PROBE_SQL = `SELECT
   (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'entries', 'sync_runs', 'file_errors', 'entry_events')) = 5 AS inkdex`;
 export const VERSION_SQL = "SELECT value AS version FROM meta WHERE key = 'schema_version'";
+
+/** Makes a new, empty index in `db` (the caller opens and commits the transaction, if any). */
+export function writeSchema(db: Connection): void {
+  db.exec(SCHEMA_SQL);
+  db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', SCHEMA_VERSION, 'created_at', new Date().toISOString()]);
+}
 
 /** Retention (SPEC §3: at least 1,000 runs and 100,000 events). */
 export const KEEP_RUNS = 1000;

@@ -4,12 +4,11 @@
  * reader must reopen the file to see a change.
  */
 import { loadSql, WasmDatabase, type DatabaseFile } from './database.js';
-import { ForeignFileError, inspectIndexFile } from './index-file-check.js';
+import { ForeignFileError, foreignFile, inspectIndexFile, otherSchema } from './index-file-check.js';
 import type { IndexFile, IndexFileStatus, OpenedIndex } from './index-types.js';
 import { readIndexFile, writeIndexFileAtomic } from './persist.js';
 import { Queries } from './queries.js';
-import { bm25, RANK_FUNCTION } from './rank.js';
-import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_PAGE_SIZE } from './schema.js';
+import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
 import { Store } from './store.js';
 
 /**
@@ -18,7 +17,7 @@ import { Store } from './store.js';
  */
 export function startReadingWasm(file: string, ownPath = false): { reading: Promise<DatabaseFile | null>; damaged: string | null; legacy: boolean } {
   const verdict = inspectIndexFile(file, ownPath);
-  if (verdict.kind === 'foreign') throw new ForeignFileError(`--db ${file} is not an inkdex index (${verdict.why}); refusing to overwrite it: choose another --db`);
+  if (verdict.kind === 'foreign') throw foreignFile(file, verdict.why);
   if (verdict.kind === 'absent' || verdict.kind === 'damaged') return { reading: Promise.resolve(null), damaged: verdict.kind === 'damaged' ? verdict.why : null, legacy: false };
   return { reading: readIndexFile(file), damaged: null, legacy: verdict.kind === 'unmarked-sqlite' };
 }
@@ -39,10 +38,10 @@ export async function openWasm(
       const version = readVersion(db);
       if (version === null && read.legacy) {
         db.close();
-        throw new ForeignFileError(`--db ${path} is not an inkdex index (it is another program's SQLite database); refusing to overwrite it: choose another --db`);
+        throw foreignFile(path, "it is another program's SQLite database");
       }
       if (version !== SCHEMA_VERSION) {
-        rebuiltBecause = version === null ? "its tables are missing" : `its schema_version is ${version}, this inkdex uses ${SCHEMA_VERSION}`;
+        rebuiltBecause = version === null ? 'its tables are missing' : otherSchema(version);
         db.close();
         db = null;
       }
@@ -56,10 +55,8 @@ export async function openWasm(
   if (db === null) {
     db = new WasmDatabase(SQL, new SQL.Database(), null);
     db.exec(`PRAGMA page_size = ${WASM_PAGE_SIZE}; PRAGMA application_id = ${APPLICATION_ID};`);
-    db.exec(SCHEMA_SQL);
-    db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', SCHEMA_VERSION, 'created_at', new Date().toISOString()]);
+    writeSchema(db);
   }
-  db.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
   const conn = db;
   const store = new Store(conn, (bytes) => conn.reserve(bytes));
   store.setMeta('journal_root', journalRoot);

@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ignoreRules } from '../src/ignore.js';
-import type { EngineName } from '../src/index-types.js';
-import { openIndexFile } from '../src/open-index.js';
-import { Store } from '../src/store.js';
-import { runSync } from '../src/sync.js';
+import { ignoreRules } from '../src/core/ignore.js';
+import type { EngineName } from '../src/core/seam.js';
+import { openIndexFile } from '../src/index/open-index.js';
+import { Store } from '../src/index/store.js';
+import { runSync } from '../src/sync/sync.js';
 import { ensureJournal } from './journals.js';
 
 const { values } = parseArgs({ options: { notes: { type: 'string', default: '10000' }, pairs: { type: 'string', default: '3' }, engines: { type: 'string', default: 'native,wasm' } } });

@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ignoreRules } from '../src/ignore.js';
-import { JournalWatcher } from '../src/watch.js';
+import { ignoreRules } from '../src/core/ignore.js';
+import { JournalWatcher } from '../src/live/watch.js';
 
 interface Started {
   /** Resolves at the first event naming `needle` (a path containing it). */

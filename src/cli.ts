@@ -3,10 +3,10 @@
  * The `inkdex` binary: arguments → config → command; failures → one clear line and an
  * exit code (0 ok, 1 the run failed, 2 bad usage).
  */
-import { parseCommandLine, USAGE, type Config } from './config.js';
-import { describeFailure } from './failure.js';
-import { packageVersion } from './open-index.js';
-import { syncCommand } from './sync-command.js';
+import { parseCommandLine, USAGE, type Config } from './commands/config.js';
+import { describeFailure } from './commands/failure.js';
+import { packageVersion } from './commands/version.js';
+import { syncCommand } from './commands/sync.js';
 
 /** The command's config once read, so that a failure can name the index it was writing. */
 let current: Config | null = null;
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   const { config } = parsed;
   current = config;
   if (config.command === 'sync') return syncCommand(config);
-  const { serveCommand } = await import('./serve.js');
+  const { serveCommand } = await import('./commands/serve.js');
   return serveCommand(config);
 }
 

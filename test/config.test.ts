@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseBytes, parseCommandLine, parseDuration, StartError, UsageError, type Config } from '../src/config.js';
+import { parseBytes, parseCommandLine, parseDuration, type Config } from '../src/commands/config.js';
+import { StartError, UsageError } from '../src/core/errors.js';
 import { cleanup, tmpDir } from './helpers.js';
 
 afterEach(async () => {

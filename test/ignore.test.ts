@@ -3,7 +3,7 @@
  * watcher). The CLI-level test in sync-cli.test.ts checks the same rules end to end.
  */
 import { describe, expect, it } from 'vitest';
-import { globMatcher, ignoreRules } from '../src/ignore.js';
+import { globMatcher, ignoreRules } from '../src/core/ignore.js';
 
 describe('ignoreRules().indexes', () => {
   const rules = ignoreRules(['drafts/**', '*.private.md', 'archive/', 'caf\u0065\u0301/**'], '.inkdex/index.sqlite');

@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ignoreRules } from '../src/ignore.js';
-import type { OpenedIndex } from '../src/index-types.js';
-import { entryKeys, linkKey, pickTarget } from '../src/link-keys.js';
-import { openIndexFile } from '../src/open-index.js';
-import { runSync } from '../src/sync.js';
+import { ignoreRules } from '../src/core/ignore.js';
+import type { OpenedIndex } from '../src/core/seam.js';
+import { entryKeys, linkKey, pickTarget } from '../src/core/link-keys.js';
+import { openIndexFile } from '../src/index/open-index.js';
+import { runSync } from '../src/sync/sync.js';
 import { cleanup, makeJournal, query, tmpDir, waitFor, writeFile } from './helpers.js';
 import { startServe } from './serve-helpers.js';
 

@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { diffListings, isRacy, RACY_MS } from '../src/diff.js';
-import { ignoreRules } from '../src/ignore.js';
-import { Indexer, type RunFn } from '../src/indexer.js';
-import { diskState, MOVE_WINDOW_MS, MovePool, MoveWindow } from '../src/moves.js';
-import type { DiskFile } from '../src/scan.js';
-import type { IndexedFile, SyncStore as Store } from '../src/index-types.js';
-import type { RunSummary, Scope } from '../src/sync.js';
+import { diffListings, isRacy, RACY_MS } from '../src/core/diff.js';
+import { ignoreRules } from '../src/core/ignore.js';
+import { Indexer, type RunFn } from '../src/live/indexer.js';
+import { diskState, MOVE_WINDOW_MS, MovePool, MoveWindow } from '../src/sync/moves.js';
+import type { DiskFile } from '../src/sync/scan.js';
+import type { IndexedFile, SyncStore as Store } from '../src/core/seam.js';
+import type { RunSummary, Scope } from '../src/sync/sync.js';
 
 const disk = (p: string, size = 10, mtimeMs = 1000): DiskFile => ({ path: p, diskPath: p, size, mtimeMs });
 const indexed = (p: string, id: number, size = 10, mtimeMs = 1000, hash = `h-${p}`): IndexedFile => ({

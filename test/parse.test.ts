@@ -2,7 +2,7 @@
  * SPEC §2, every rule about a file's content, through `parseEntry(path, text)`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseEntry, type Link, type Task } from '../src/parse.js';
+import { parseEntry, type Link, type Task } from '../src/core/parse.js';
 
 const BOM = '\uFEFF';
 

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allocDatabaseBuffer } from '../src/database.js';
-import { readIndexFile, writeIndexFileAtomic } from '../src/persist.js';
+import { allocDatabaseBuffer } from '../src/index/wasm-database.js';
+import { readIndexFile, writeIndexFileAtomic } from '../src/index/persist.js';
 import { cleanup, tmpDir } from './helpers.js';
 
 afterEach(async () => {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { parseEntry } from '../src/parse.js';
+import { parseEntry } from '../src/core/parse.js';
 import { cleanup, makeJournal, query, runCli, tmpDir } from './helpers.js';
 
 afterEach(() => cleanup.run());

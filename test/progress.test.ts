@@ -3,8 +3,8 @@
  * ETA, on a TTY only.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { estimateRemainingMs, formatEta, progressLine, progressReporter } from '../src/progress.js';
-import type { RunProgress } from '../src/sync.js';
+import { estimateRemainingMs, formatEta, progressLine, progressReporter } from '../src/commands/progress.js';
+import type { RunProgress } from '../src/sync/sync.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ignoreRules } from '../src/ignore.js';
-import { openIndexFile } from '../src/open-index.js';
-import { runSync } from '../src/sync.js';
+import { ignoreRules } from '../src/core/ignore.js';
+import { openIndexFile } from '../src/index/open-index.js';
+import { runSync } from '../src/sync/sync.js';
 import { cleanup, makeJournal, tmpDir } from './helpers.js';
 
 afterEach(() => cleanup.run());

@@ -5,13 +5,13 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ignoreRules } from '../src/ignore.js';
-import { Indexer } from '../src/indexer.js';
-import { RunMetrics } from '../src/metrics.js';
-import { createApp } from '../src/server.js';
-import type { IndexReader, SyncStore } from '../src/index-types.js';
-import { openIndexFile } from '../src/open-index.js';
-import type { WatcherStatus } from '../src/watch.js';
+import { ignoreRules } from '../src/core/ignore.js';
+import { Indexer } from '../src/live/indexer.js';
+import { RunMetrics } from '../src/http/metrics.js';
+import { createApp } from '../src/http/app.js';
+import type { IndexReader, SyncStore } from '../src/core/seam.js';
+import { openIndexFile } from '../src/index/open-index.js';
+import type { WatcherStatus } from '../src/live/watch.js';
 import { cleanup, makeJournal, REPO_ROOT, tmpDir, waitFor } from './helpers.js';
 
 afterEach(() => cleanup.run());

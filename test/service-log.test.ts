@@ -3,7 +3,7 @@
  * says, and which events make one.
  */
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatHealth, formatRun, formatWarning, healthKey, ServiceLog, type HealthSnapshot, type RunLine } from '../src/service-log.js';
+import { formatDuration, formatHealth, formatRun, formatWarning, healthKey, ServiceLog, type HealthSnapshot, type RunLine } from '../src/commands/service-log.js';
 
 function run(over: Partial<RunLine> = {}): RunLine {
   return { trigger: 'watch', kind: 'incremental', status: 'succeeded', durationMs: 12, scanned: 1, added: 0, updated: 0, unchanged: 0, moved: 0, removed: 0, errors: 0, message: null, ...over };

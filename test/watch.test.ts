@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ignoreRules } from '../src/ignore.js';
-import { JournalWatcher } from '../src/watch.js';
+import { ignoreRules } from '../src/core/ignore.js';
+import { JournalWatcher } from '../src/live/watch.js';
 import { cleanup, tmpDir, waitFor, writeFile } from './helpers.js';
 
 afterEach(() => cleanup.run());

@@ -1,0 +1,155 @@
+/**
+ * `inkdex serve`: take the lock, listen, start the watcher, run the startup sync, then
+ * keep the index current until SIGINT/SIGTERM.
+ */
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { StartError } from '../core/errors.js';
+import type { Config } from './config.js';
+import { Flusher } from '../live/flusher.js';
+import { assessHealth } from '../core/health.js';
+import { Indexer } from '../live/indexer.js';
+import { RunMetrics } from '../http/metrics.js';
+import { follow, isCorruption, openIndex } from '../index/open-index.js';
+import { packageVersion } from './version.js';
+import { createApp, createHttpServer } from '../http/app.js';
+import { ServiceLog } from './service-log.js';
+import { JournalWatcher } from '../live/watch.js';
+
+/** After a watcher error, wait at least this long before the next catch-up full sync. */
+const MISSED_RESYNC_MS = 30_000;
+/** A damaged index is started afresh at most this often. */
+const AFRESH_EVERY_MS = 60_000;
+/** SPEC §1: exit within 2 s of a signal, whatever happens. */
+const SHUTDOWN_DEADLINE_MS = 1800;
+
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+/** @returns the process exit code */
+export async function serveCommand(config: Config): Promise<number> {
+  // Listening from the start: a signal while the index loads must not kill us holding the lock.
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const index = await openIndex(config, log);
+  const { rules } = index;
+  // A run may find the index damaged; it is then started afresh under everyone, who hold
+  // it through these stand-ins.
+  const store = follow(() => index.store);
+  const indexer = new Indexer(store, { root: config.journal, rules, maxFileSize: config.maxFileSize });
+  const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
+  const metrics = new RunMetrics();
+  // The service log: a line per run that did something, per health change, per watcher warning.
+  const serviceLog = new ServiceLog({
+    write: log,
+    verbose: config.verbose,
+    health: () => {
+      const w = watcher.status();
+      return assessHealth({
+        lastRunFailed: indexer.lastRun?.status === 'failed',
+        lastRunMessage: indexer.lastRun?.message ?? null,
+        watcherState: w.state,
+        watcherError: w.lastError,
+        writeError: flusher.status().error,
+        fileErrors: store.fileErrorPaths().length, // cheaper than counts(), which counts distinct tags
+        lagMs: indexer.lagMs(),
+      });
+    },
+  });
+  const healthTimer = setInterval(() => serviceLog.checkHealth(), 5000);
+  healthTimer.unref();
+  let lastMissedResync = 0;
+  const watcher = new JournalWatcher(config.journal, rules, {
+    onPath: (p) => indexer.notePath(p),
+    onDir: (d, deep) => indexer.noteDir(d, deep),
+    onRecovered: (reason) => {
+      // The journal folder is back (or was replaced): catch up now, not after MISSED_RESYNC_MS.
+      log(`inkdex: ${reason}; a full sync catches up`);
+      indexer.requestFull('watch');
+    },
+    onMissed: (reason) => {
+      serviceLog.warning(`${reason}; a full sync will catch up`);
+      if (Date.now() - lastMissedResync < MISSED_RESYNC_MS) return;
+      lastMissedResync = Date.now();
+      indexer.requestFull('watch');
+    },
+  });
+  let lastAfresh = 0;
+  indexer.on('run-finished', (run) => {
+    metrics.record(run);
+    flusher.markDirty();
+    serviceLog.runFinished(run);
+    // Damage the opening checks could not see: start afresh and sync the folder again
+    // (at most once a minute, should the disk itself be failing).
+    if (run.status === 'failed' && isCorruption(run.message) && Date.now() - lastAfresh > AFRESH_EVERY_MS) {
+      lastAfresh = Date.now();
+      index
+        .startAfresh(`it is damaged (${run.message})`)
+        .then(() => indexer.requestFull('startup'))
+        .catch((err: unknown) => log(`inkdex: cannot rebuild the index ${config.db}: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  });
+
+  const closing = new AbortController();
+  let port = config.port;
+  const app = createApp({
+    queries: follow(() => index.reader),
+    indexer,
+    watcher,
+    indexFile: flusher,
+    metrics,
+    journal: config.journal,
+    db: config.db,
+    version: packageVersion(),
+    webDir: fileURLToPath(new URL('../../../web/', import.meta.url)),
+    closing: closing.signal,
+    security: { host: config.host, port: () => port, token: config.token },
+  });
+  const { server, connections } = createHttpServer(app, config.host);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    index.close();
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : e.code === 'EADDRNOTAVAIL' ? 'no such address here' : e.message;
+    throw new StartError(`cannot listen on ${config.host}:${config.port}: ${why}`);
+  }
+  port = (server.address() as AddressInfo).port;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // With a token, the printed URL carries it, so a click opens a page that works.
+  const tokenQuery = config.token ? `?token=${encodeURIComponent(config.token)}` : '';
+  process.stdout.write(`inkdex: serving ${config.journal} at http://${shownHost}:${port}/${tokenQuery}\n`);
+
+  // The watcher runs before the startup sync begins, so no edit made during it is lost.
+  const watchStart = Date.now();
+  await Promise.race([watcher.start(), stopped]);
+  log(`inkdex: watching ${watcher.status().dirs} folders (ready in ${Date.now() - watchStart} ms)`);
+  indexer.requestFull('startup');
+  indexer.startReconcile(config.reconcileEveryMs);
+
+  const signal = await stopped;
+  const deadline = setTimeout(() => {
+    log('inkdex: shutdown took too long; exiting');
+    process.exit(0);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  process.once(signal, () => process.exit(0)); // a second signal: leave at once
+  log(`inkdex: ${signal}: finishing up`);
+
+  clearInterval(healthTimer);
+  // The HTTP side first and at once: event streams and keep-alive sockets would otherwise
+  // hold the process open past the deadline.
+  closing.abort();
+  connections.closeAll();
+  await indexer.stop();
+  await watcher.close();
+  flusher.markDirty();
+  flusher.flushNow();
+  server.close();
+  index.close();
+  return 0;
+}

@@ -1,0 +1,16 @@
+/**
+ * The typed errors every layer may throw; the command line maps each to an exit code in
+ * one place (commands/failure.ts).
+ */
+
+/** Bad usage (a flag, a value, an argument): exit code 2. */
+export class UsageError extends Error {}
+
+/** The command cannot start or go on (no journal folder, an index that is not ours): exit code 1. */
+export class StartError extends Error {}
+
+/** Another live inkdex process holds the index's lock: exit code 1. */
+export class LockedError extends Error {}
+
+/** A full-text query SQLite cannot parse, even after quoting its words: a 400, not a crash. */
+export class BadQueryError extends Error {}

@@ -1,0 +1,294 @@
+/**
+ * The storage seam: what the rest of inkdex may ask of the index, as narrow interfaces
+ * (what a sync run writes, the run log, what the API reads, the file itself). The two
+ * engines (native SQLite in WAL mode, sql.js in memory) implement them with the same SQL;
+ * no caller ever holds a handle that runs arbitrary SQL.
+ */
+import type { Link, Task } from './parse.js';
+
+export type EngineName = 'native' | 'wasm';
+
+/** What the index knows about a file's stat, enough to decide whether it may have changed. */
+export interface IndexedStat {
+  id: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** When the file was last read (ms since epoch), if racily close to its mtime; else far in the future. */
+  checkedMs: number;
+}
+
+/** An indexed file with its content hash: to tell a real change from a touch, and to pair moves. */
+export interface IndexedFile extends IndexedStat {
+  contentHash: string;
+}
+
+/** Everything written for one entry. */
+export interface EntryRecord {
+  path: string;
+  title: string;
+  date: string | null;
+  frontmatter: string;
+  /** The body as UTF-8 bytes (bound as bytes and cast to TEXT: much faster in sql.js). */
+  body: Uint8Array;
+  wordCount: number;
+  contentHash: string;
+  size: number;
+  mtimeMs: number;
+  error: string | null;
+  tags: string[];
+  links: Link[];
+  tasks: Task[];
+}
+
+export type Trigger = 'startup' | 'watch' | 'manual' | 'scheduled' | 'cli';
+export type RunKind = 'full' | 'incremental';
+export type EventKind = 'added' | 'updated' | 'moved' | 'removed';
+export type RunStatus = 'succeeded' | 'failed';
+
+export interface RunStats {
+  scanned: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  moved: number;
+  removed: number;
+  errors: number;
+}
+
+/**
+ * The entries, their child rows and file errors, as a sync run reads and writes them.
+ * `racyCheckedMs`: when the file was read, if that was racily close to its mtime (see
+ * diff.ts, which decides it); null when its stat can be trusted next time.
+ */
+export interface EntryStore {
+  /** Every indexed file's stat, keyed by path (what a full sync compares with the disk). */
+  listIndexed(): Map<string, IndexedStat>;
+  /** The same entries with their content hashes. */
+  withHashes(stats: readonly IndexedStat[]): IndexedFile[];
+  indexedByPath(path: string): IndexedFile | undefined;
+  /** Indexed paths whose content has this hash (move candidates). */
+  pathsWithHash(hash: string): string[];
+  /** Paths indexed under a folder (`dir` = '' means all). */
+  pathsUnder(dir: string): string[];
+
+  insertEntry(e: EntryRecord, indexedAt: string, racyCheckedMs: number | null): number;
+  /** Replaces an entry's content (and path, for a move), keeping its id. */
+  updateEntry(id: number, e: EntryRecord, indexedAt: string, racyCheckedMs: number | null): void;
+  /** Same bytes, new stat: refresh size/mtime without touching the content. */
+  refreshStat(id: number, size: number, mtimeMs: number, racyCheckedMs: number | null): void;
+  removeEntry(id: number): void;
+
+  setFileError(path: string, runId: number, at: string, message: string): void;
+  /** After a successful read of unchanged bytes: the only error left is the entry's own. */
+  restoreFileError(path: string, runId: number, at: string): void;
+  clearFileError(path: string): void;
+  fileErrorPaths(): string[];
+
+  /**
+   * Resolves once no other connection holds the write lock (a user's write in the sqlite3
+   * shell), waiting without blocking the event loop, so the synchronous writes that follow
+   * rarely wait at all.
+   */
+  writable(): Promise<void>;
+  /** One batch of changes: readers see all of it or none of it. */
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  transaction<T>(fn: () => T): T;
+
+  /**
+   * Before a run adds `markdownBytes` of new files: lets the engine make room, and, for a
+   * first build where nothing waits on the full-text index, build it in one pass at the
+   * end (`finishBulk`) — faster, but that call blocks.
+   */
+  prepareBulk(markdownBytes: number, ftsInOnePass: boolean): void;
+  finishBulk(): void;
+}
+
+/** The history of runs and what each did to which entry (`sync_runs`, `entry_events`). */
+export interface RunLog {
+  startRun(trigger: Trigger, kind: RunKind, startedAt: string): number;
+  /** A reserved run (a resync request that had to wait) begins: its start time is the real one. */
+  markRunStarted(id: number, startedAt: string): void;
+  finishRun(id: number, status: RunStatus, finishedAt: string, durationMs: number, stats: RunStats, message: string | null): void;
+  /** Runs left 'running' by a process that died are marked failed. */
+  failInterruptedRuns(at: string): void;
+  addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void;
+  /** Drops the oldest runs and events beyond the retention limits. */
+  prune(): void;
+}
+
+/** Everything a sync run writes. */
+export interface SyncStore extends EntryStore, RunLog {}
+
+// ---- what the API reads ------------------------------------------------------------
+
+export interface RunRow {
+  id: number;
+  trigger: string;
+  kind: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  scanned: number | null;
+  added: number | null;
+  updated: number | null;
+  unchanged: number | null;
+  moved: number | null;
+  removed: number | null;
+  errors: number | null;
+  message: string | null;
+}
+
+export interface EventRow {
+  id: number;
+  runId: number;
+  at: string;
+  path: string;
+  oldPath: string | null;
+  kind: string;
+  contentHash: string | null;
+  /** The entry now at `path`, if any (an event's path may be gone since). */
+  entryId?: number | null;
+}
+
+export interface FileErrorRow {
+  path: string;
+  message: string;
+  at: string;
+  /** The entry at `path`, when the file is indexed (e.g. invalid frontmatter). */
+  entryId?: number | null;
+}
+
+export interface EntrySummary {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  wordCount: number;
+  snippet: string;
+}
+
+export interface EntryQuery {
+  q?: string;
+  tag?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface LinkRow {
+  target: string;
+  kind: string;
+  targetId: number | null;
+}
+
+export interface EntryRef {
+  id: number;
+  path: string;
+  title: string;
+}
+
+export interface EntryDetail {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  frontmatter: unknown;
+  body: string;
+  wordCount: number;
+  contentHash: string;
+  size: number;
+  mtimeMs: number;
+  indexedAt: string;
+  error: string | null;
+  tags: string[];
+  links: LinkRow[];
+  tasks: Array<{ line: number; text: string; done: boolean }>;
+  backlinks: EntryRef[];
+  history: EventRow[];
+}
+
+export interface BrokenLink {
+  entryId: number;
+  path: string;
+  target: string;
+  kind: string;
+}
+
+export interface ActivityYear {
+  /** The year shown (the latest with dated entries unless asked), null when none has any. */
+  year: number | null;
+  years: Array<{ year: number; count: number }>;
+  days: Array<{ date: string; count: number }>;
+}
+
+export interface Counts {
+  entries: number;
+  tags: number;
+  errors: number;
+}
+
+
+/** Read models for the HTTP API and the CLI's report. */
+export interface IndexReader {
+  counts(): Counts;
+  runs(limit: number, before: number | null): RunRow[];
+  run(id: number): RunRow | undefined;
+  lastFinishedRun(): RunRow | undefined;
+  runEvents(runId: number): EventRow[];
+  runErrors(runId: number): FileErrorRow[];
+  fileErrors(): FileErrorRow[];
+  tags(): Array<{ tag: string; count: number }>;
+  activity(year: number | null): ActivityYear;
+  /** Filtered entries; with `q`, a full-text search, best match first. Throws BadQueryError. */
+  entries(query: EntryQuery): { total: number; entries: EntrySummary[] };
+  entry(id: number): EntryDetail | undefined;
+  brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] };
+}
+
+// ---- the file ----------------------------------------------------------------------
+
+export interface IndexFileStatus {
+  path: string;
+  engine: EngineName;
+  /** Bytes on disk (with the native engine: the file plus its write-ahead log). */
+  sizeBytes: number;
+  /** When a change last reached the file (ISO-8601), null before the first. */
+  lastWriteAt: string | null;
+  /** Why the last attempt to write failed; null after a successful one. */
+  error: string | null;
+}
+
+/** The index file: making committed changes durable, and letting go of it. */
+export interface IndexFile {
+  readonly engine: EngineName;
+  readonly path: string;
+  /**
+   * After a batch of changes: the wasm engine writes the whole file (atomically); the
+   * native engine's commits are in the file already, so it only notes the time.
+   * Throws when the file cannot be written.
+   */
+  persist(): void;
+  /** Nothing changed for a while: the native engine folds its write-ahead log into the file. */
+  settle(): void;
+  status(): IndexFileStatus;
+  /**
+   * Lets go of the file. Native: folds the write-ahead log in first, so the file alone is
+   * complete. Wasm: call `persist` first for the last changes to reach the file.
+   */
+  close(): void;
+}
+
+/** An open index: the three views over one database, and the file. */
+export interface OpenedIndex {
+  store: SyncStore;
+  reader: IndexReader;
+  file: IndexFile;
+  /** Why the file on disk was not used (corrupt, truncated, other schema), when it was not. */
+  rebuiltBecause: string | null;
+}

@@ -1,0 +1,57 @@
+/**
+ * Before the index is locked and opened: its folder exists (made if need be) and the
+ * index path is not a folder. Failures are StartErrors naming the path (one clear line).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StartError } from '../core/errors.js';
+import { describeFsError, errorCode } from '../core/fs-errors.js';
+
+/**
+ * Makes the index file's folder and checks that `db` itself is not a folder.
+ *
+ * Not `fs.mkdirSync(dir, { recursive: true })`: on Node 20 it spins forever at full CPU
+ * on a path the kernel refuses to create in (`/proc/nope`: mkdir says ENOENT although
+ * `/proc` exists, so it retries the parent, then the child, …). Each missing folder is
+ * made here one at a time, from the nearest one that exists.
+ */
+export function prepareIndexPath(db: string): void {
+  const dir = path.dirname(db);
+  const missing: string[] = [];
+  for (let d = dir; ; ) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(d);
+    } catch (err) {
+      const code = errorCode(err);
+      const up = path.dirname(d);
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && up !== d) {
+        missing.push(d);
+        d = up;
+        continue;
+      }
+      throw new StartError(`cannot create the index folder ${dir}: ${d}: ${describeFsError(err)}`);
+    }
+    if (!st.isDirectory()) throw new StartError(`cannot create the index folder ${dir}: ${d} is a file, not a folder`);
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      if (errorCode(err) === 'EEXIST' && isFolder(d)) continue;
+      // ENOENT although the parent exists: a file system that allows no new folders (/proc, /sys).
+      const why = errorCode(err) === 'ENOENT' ? 'this file system does not allow creating it' : describeFsError(err);
+      throw new StartError(`cannot create the index folder ${dir}: ${why}`);
+    }
+  }
+  if (isFolder(db)) throw new StartError(`--db ${db} is a folder, not an index file`);
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

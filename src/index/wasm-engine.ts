@@ -1,0 +1,102 @@
+/**
+ * The wasm engine: the index held in memory by sql.js (portable, no native build) and
+ * written to its file whole, atomically (temp file, fsync, rename), after each batch. A
+ * reader must reopen the file to see a change.
+ */
+import { loadSql, WasmDatabase, type DatabaseFile } from './wasm-database.js';
+import { ForeignFileError, foreignFile, inspectIndexFile, otherSchema } from './index-file-check.js';
+import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
+import { readIndexFile, writeIndexFileAtomic } from './persist.js';
+import { Queries } from './queries.js';
+import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
+import { Store } from './store.js';
+
+/**
+ * Starts reading the index file (off the main thread) once it is known to be inkdex's;
+ * throws ForeignFileError for anyone else's file. The caller may list the folder meanwhile.
+ */
+export function startReadingWasm(file: string, ownPath = false): { reading: Promise<DatabaseFile | null>; damaged: string | null; legacy: boolean } {
+  const verdict = inspectIndexFile(file, ownPath);
+  if (verdict.kind === 'foreign') throw foreignFile(file, verdict.why);
+  if (verdict.kind === 'absent' || verdict.kind === 'damaged') return { reading: Promise.resolve(null), damaged: verdict.kind === 'damaged' ? verdict.why : null, legacy: false };
+  return { reading: readIndexFile(file), damaged: null, legacy: verdict.kind === 'unmarked-sqlite' };
+}
+
+/** Opens the index from the bytes read, or a new empty one when absent or unusable. `image.buffer` is used in place. */
+export async function openWasm(
+  path: string,
+  journalRoot: string,
+  read: { reading: Promise<DatabaseFile | null>; damaged: string | null; legacy: boolean },
+): Promise<OpenedIndex> {
+  const SQL = await loadSql();
+  const image = await read.reading;
+  let rebuiltBecause = read.damaged;
+  let db: WasmDatabase | null = null;
+  if (image && image.length > 0) {
+    try {
+      db = new WasmDatabase(SQL, new SQL.Database(image.buffer), image);
+      const version = readVersion(db);
+      if (version === null && read.legacy) {
+        db.close();
+        throw foreignFile(path, "it is another program's SQLite database");
+      }
+      if (version !== SCHEMA_VERSION) {
+        rebuiltBecause = version === null ? 'its tables are missing' : otherSchema(version);
+        db.close();
+        db = null;
+      }
+    } catch (err) {
+      if (err instanceof ForeignFileError) throw err;
+      rebuiltBecause = `it cannot be read as SQLite (${err instanceof Error ? err.message : String(err)})`;
+      db?.close();
+      db = null;
+    }
+  }
+  if (db === null) {
+    db = new WasmDatabase(SQL, new SQL.Database(), null);
+    db.exec(`PRAGMA page_size = ${WASM_PAGE_SIZE}; PRAGMA application_id = ${APPLICATION_ID};`);
+    writeSchema(db);
+  }
+  const conn = db;
+  const store = new Store(conn, (bytes) => conn.reserve(bytes));
+  store.setMeta('journal_root', journalRoot);
+  return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause };
+}
+
+/** The schema_version of an inkdex index, or null when the database is not one (see OWNERSHIP_PROBE_SQL). */
+function readVersion(db: WasmDatabase): string | null {
+  if (db.get<{ inkdex: number }>(OWNERSHIP_PROBE_SQL)?.inkdex !== 1) return null;
+  return db.get<{ version: string }>(VERSION_SQL)?.version ?? null;
+}
+
+class WasmIndexFile implements IndexFile {
+  readonly engine = 'wasm' as const;
+  private lastWriteAt: string | null = null;
+  private sizeBytes = 0;
+  private closed = false;
+
+  constructor(
+    private readonly db: WasmDatabase,
+    readonly path: string,
+  ) {}
+
+  /** Writes the whole database, atomically (outside a transaction: it holds every commit). */
+  persist(): void {
+    const bytes = this.db.snapshot();
+    writeIndexFileAtomic(this.path, bytes);
+    this.sizeBytes = bytes.length;
+    this.lastWriteAt = new Date().toISOString();
+  }
+
+  settle(): void {}
+
+  status(): IndexFileStatus {
+    return { path: this.path, engine: 'wasm', sizeBytes: this.sizeBytes, lastWriteAt: this.lastWriteAt, error: null };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { StartError } from '../core/errors.js';
+import { errorMessage, StartError } from '../core/errors.js';
 import type { Config } from './config.js';
 import { Flusher } from '../live/flusher.js';
 import { assessHealth } from '../core/health.js';
@@ -15,23 +15,19 @@ import { packageVersion } from './version.js';
 import { createApp, createHttpServer } from '../http/app.js';
 import { ServiceLog } from './service-log.js';
 import { JournalWatcher } from '../live/watch.js';
+import { shutdownSignals } from './signals.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
 const MISSED_RESYNC_MS = 30_000;
 /** A damaged index is started afresh at most this often. */
 const AFRESH_EVERY_MS = 60_000;
-/** SPEC §1: exit within 2 s of a signal, whatever happens. */
-const SHUTDOWN_DEADLINE_MS = 1800;
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
 /** @returns the process exit code */
 export async function serveCommand(config: Config): Promise<number> {
   // Listening from the start: a signal while the index loads must not kill us holding the lock.
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const shutdown = shutdownSignals();
   const index = await openIndex(config, log);
   const { rules } = index;
   // A run may find the index damaged; it is then started afresh under everyone, who hold
@@ -87,7 +83,7 @@ export async function serveCommand(config: Config): Promise<number> {
       index
         .startAfresh(`it is damaged (${run.message})`)
         .then(() => indexer.requestFull('startup'))
-        .catch((err: unknown) => log(`inkdex: cannot rebuild the index ${config.db}: ${err instanceof Error ? err.message : String(err)}`));
+        .catch((err: unknown) => log(`inkdex: cannot rebuild the index ${config.db}: ${errorMessage(err)}`));
     }
   });
 
@@ -126,18 +122,13 @@ export async function serveCommand(config: Config): Promise<number> {
 
   // The watcher runs before the startup sync begins, so no edit made during it is lost.
   const watchStart = Date.now();
-  await Promise.race([watcher.start(), stopped]);
+  await Promise.race([watcher.start(), shutdown.received]);
   log(`inkdex: watching ${watcher.status().dirs} folders (ready in ${Date.now() - watchStart} ms)`);
   indexer.requestFull('startup');
   indexer.startReconcile(config.reconcileEveryMs);
 
-  const signal = await stopped;
-  const deadline = setTimeout(() => {
-    log('inkdex: shutdown took too long; exiting');
-    process.exit(0);
-  }, SHUTDOWN_DEADLINE_MS);
-  deadline.unref();
-  process.once(signal, () => process.exit(0)); // a second signal: leave at once
+  const signal = await shutdown.received;
+  shutdown.startDeadline('inkdex: shutdown took too long; exiting');
   log(`inkdex: ${signal}: finishing up`);
 
   clearInterval(healthTimer);

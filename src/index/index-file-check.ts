@@ -4,7 +4,7 @@
  * damaged), or somebody else's file — which inkdex never overwrites or deletes.
  */
 import fs from 'node:fs';
-import { errorCode } from '../core/fs-errors.js';
+import { errorCode } from '../core/fs.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
 export type FileVerdict =

@@ -5,7 +5,7 @@
  */
 import { bm25, RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
 import type { Connection } from './sql-connection.js';
-import { BadQueryError } from '../core/errors.js';
+import { BadQueryError, errorMessage } from '../core/errors.js';
 import {
   type ActivityYear,
   type BrokenLink,
@@ -107,7 +107,7 @@ export class Queries implements IndexReader {
       try {
         return this.listEntries(query, quoted);
       } catch (err) {
-        throw new BadQueryError(`invalid search query: ${err instanceof Error ? err.message : String(err)}`);
+        throw new BadQueryError(`invalid search query: ${errorMessage(err)}`);
       }
     }
   }

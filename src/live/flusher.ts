@@ -6,6 +6,7 @@
  * once the index has been quiet for a while its write-ahead log is folded in (`settle`).
  */
 import { EventEmitter } from 'node:events';
+import { errorMessage } from '../core/errors.js';
 import type { IndexFile } from '../core/seam.js';
 
 const DEBOUNCE_MS = 30;
@@ -96,7 +97,7 @@ export class Flusher extends EventEmitter<FlusherEvents> {
       this.emit('written');
     } catch (err) {
       this.dirty = true;
-      const message = `cannot write the index file ${this.file.path}: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `cannot write the index file ${this.file.path}: ${errorMessage(err)}`;
       if (this.state.error !== message) this.log(`inkdex: ${message}`);
       this.state.error = message;
       this.schedule();

@@ -10,7 +10,10 @@ import { diskState, MovePool } from './moves.js';
 import { nfc } from '../core/nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from '../core/ignore.js';
-import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
+import { scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
+import { describeFsError, errorCode, isFolder } from '../core/fs.js';
+import { errorMessage } from '../core/errors.js';
+import { TimeSlice } from '../core/time-slice.js';
 import type { IndexedFile, IndexedStat, RunKind, RunLog, RunStats, SyncStore as Store, Trigger } from '../core/seam.js';
 
 export interface SyncOptions {
@@ -149,13 +152,13 @@ export async function runSync(
     }
   } catch (err) {
     status = 'failed';
-    message = err instanceof Error ? err.message : String(err);
+    message = errorMessage(err);
   }
   try {
     store.finishBulk();
   } catch (err) {
     status = 'failed';
-    message ??= `building the full-text index failed: ${err instanceof Error ? err.message : String(err)}`;
+    message ??= `building the full-text index failed: ${errorMessage(err)}`;
   }
   const finished = Date.now();
   const recorded = id >= 0 || status === 'failed';
@@ -295,7 +298,7 @@ class Run {
     progress: RunProgress,
     hooks: RunHooks,
   ): Promise<void> {
-    let sliceStart = Date.now();
+    const slice = new TimeSlice(SLICE_MS);
     for (let i = 0; i < work.length && !this.stopped; i += CHUNK) {
       // One transaction per chunk; within it the event loop gets a turn every SLICE_MS so
       // the API stays responsive (it reads the same connection, so it sees the chunk so far).
@@ -306,10 +309,9 @@ class Run {
         for (const w of work.slice(i, i + CHUNK)) {
           this.apply(w.disk, w.indexed, await files.next(), movePool);
           progress.processed++;
-          if (Date.now() - sliceStart >= SLICE_MS) {
+          if (slice.spent()) {
             hooks.onProgress?.({ ...progress });
-            await new Promise((resolve) => setImmediate(resolve));
-            sliceStart = Date.now();
+            await slice.yield();
             // Asked to stop (a signal): keep what this chunk did so far, leave the rest.
             if (hooks.shouldStop?.()) {
               this.stopped = true;
@@ -541,14 +543,6 @@ interface Plan {
   disk: Map<string, DiskFile>;
   failedDirs: Map<string, string>;
   problems: Map<string, string>;
-}
-
-function isFolder(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function nowIso(): string {

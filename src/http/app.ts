@@ -13,7 +13,7 @@ import type { Indexer, IndexerEvents } from '../live/indexer.js';
 import { BadQueryError } from '../core/errors.js';
 import type { IndexReader } from '../core/seam.js';
 import { badRequestResponse, defaultConnectionLimits, guard, hardenServer, httpServerOptions, securityHeaders, type ConnectionLimits, type HardenedServer } from './safety.js';
-import { StatusSource, type IndexFile, type StatusDeps } from './status.js';
+import { StatusSource, type StatusDeps } from './status.js';
 import type { WatcherStatus } from '../live/watch.js';
 import { renderMetrics, type RunMetrics } from './metrics.js';
 
@@ -25,8 +25,15 @@ export interface AppDeps {
     off<K extends keyof IndexerEvents>(event: K, listener: (...args: IndexerEvents[K]) => void): unknown;
   };
   watcher: { status(): WatcherStatus };
-  /** The index file and its engine (status.ts); its `written` event pushes a fresh status. */
-  indexFile: IndexFile;
+  /**
+   * The flusher (status.ts): it emits `written` after each write that changed the file, which
+   * pushes a fresh status (so the page's "last write" and size follow the write, not the
+   * end of the run that preceded it).
+   */
+  indexFile: StatusDeps['indexFile'] & {
+    on(event: 'written', listener: () => void): unknown;
+    off(event: 'written', listener: () => void): unknown;
+  };
   metrics: RunMetrics;
   journal: string;
   db: string;

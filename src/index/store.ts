@@ -26,7 +26,7 @@ const WRITABLE_WAIT_MS = 30_000;
 
 const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
 
-export class Store implements SyncStore {
+export class SqlSyncStore implements SyncStore {
   /** Entries whose FTS row is still to be inserted (before the transaction commits). */
   private readonly ftsPending = new Set<number>();
   /** Set during a first build whose FTS index is made in one pass at its end (see prepareBulk). */

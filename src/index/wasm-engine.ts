@@ -9,7 +9,7 @@ import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
 import { readIndexFile, writeIndexFileAtomic } from './persist.js';
 import { Queries } from './queries.js';
 import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
-import { Store } from './store.js';
+import { SqlSyncStore } from './store.js';
 import { errorMessage } from '../core/errors.js';
 
 /**
@@ -59,7 +59,7 @@ export async function openWasm(
     writeSchema(db);
   }
   const conn = db;
-  const store = new Store(conn, (bytes) => conn.reserve(bytes));
+  const store = new SqlSyncStore(conn, (bytes) => conn.reserve(bytes));
   store.setMeta('journal_root', journalRoot);
   return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause };
 }

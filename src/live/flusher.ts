@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { errorMessage } from '../core/errors.js';
-import type { IndexFile } from '../core/seam.js';
+import type { EngineName, IndexFile } from '../core/seam.js';
 
 const DEBOUNCE_MS = 30;
 /** Wait this many times the last write's duration before the next one (≤ 20 % busy). */
@@ -31,7 +31,7 @@ export interface FlusherEvents {
 
 export class Flusher extends EventEmitter<FlusherEvents> {
   /** How the file is kept (status.ts reports it). */
-  get engine(): 'native' | 'wasm' {
+  get engine(): EngineName {
     return this.file.engine;
   }
 

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import type { SyncStore as Store, Trigger } from '../core/seam.js';
+import type { SyncStore, Trigger } from '../core/seam.js';
 import { cancelReservedRun, emptyStats, reserveRun, runSync, type RunProgress, type RunSummary, type SyncOptions } from '../sync/sync.js';
 import { diskState, MOVE_WINDOW_MS, MoveWindow } from '../sync/moves.js';
 import { nfc } from '../core/nfc.js';
@@ -69,7 +69,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   lastRun: RunSummary | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SyncStore,
     private readonly sync: SyncOptions,
     private readonly run: RunFn = runSync,
   ) {

@@ -8,7 +8,7 @@ import path, { posix } from 'node:path';
 import type { IgnoreRules } from '../core/ignore.js';
 import { describeFsError, errorCode } from '../core/fs.js';
 import type { DiskFile } from './scan.js';
-import type { EntryStore as Store, IndexedFile } from '../core/seam.js';
+import type { EntryStore, IndexedFile } from '../core/seam.js';
 
 /** A vanished file stays indexed this long, in case its new path is reported later (a move). */
 export const MOVE_WINDOW_MS = 2000;
@@ -86,7 +86,7 @@ export class MovePool {
   constructor(
     vanished: IndexedFile[],
     private readonly goneNow: ((path: string) => boolean) | null,
-    private readonly store: Pick<Store, 'pathsWithHash' | 'indexedByPath'>,
+    private readonly store: Pick<EntryStore, 'pathsWithHash' | 'indexedByPath'>,
   ) {
     for (const v of vanished) {
       const list = this.byHash.get(v.contentHash);

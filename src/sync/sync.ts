@@ -14,7 +14,7 @@ import { scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js'
 import { describeFsError, errorCode, isFolder } from '../core/fs.js';
 import { errorMessage } from '../core/errors.js';
 import { TimeSlice } from '../core/time-slice.js';
-import type { IndexedFile, IndexedStat, RunKind, RunLog, RunStats, SyncStore as Store, Trigger } from '../core/seam.js';
+import type { IndexedFile, IndexedStat, RunKind, RunLog, RunStats, SyncStore, Trigger } from '../core/seam.js';
 
 export interface SyncOptions {
   /** Absolute, symlink-resolved journal folder. */
@@ -104,7 +104,7 @@ const ROOT_BY_NAME_LIMIT = 500;
  * @param reservedId a run row made earlier by `Indexer.requestFull` (a resync request that had to wait)
  */
 export async function runSync(
-  store: Store,
+  store: SyncStore,
   opts: SyncOptions,
   scope: Scope,
   trigger: Trigger,
@@ -210,7 +210,7 @@ class Run {
   private readonly handled = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SyncStore,
     private readonly opts: SyncOptions,
     private readonly row: RunRow,
     private readonly stats: RunStats,

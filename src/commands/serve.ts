@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage, StartError } from '../core/errors.js';
 import type { Config } from './config.js';
 import { Flusher } from '../live/flusher.js';
-import { assessHealth } from '../core/health.js';
 import { Indexer } from '../live/indexer.js';
 import { RunMetrics } from '../http/metrics.js';
 import { follow, isCorruption, openIndex } from '../index/open-index.js';
@@ -15,6 +14,7 @@ import { packageVersion } from './version.js';
 import { createApp, createHttpServer } from '../http/app.js';
 import { ServiceLog } from './service-log.js';
 import { JournalWatcher } from '../live/watch.js';
+import { StatusSource } from '../core/status.js';
 import { shutdownSignals } from './signals.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
@@ -36,21 +36,14 @@ export async function serveCommand(config: Config): Promise<number> {
   const indexer = new Indexer(store, { root: config.journal, rules, maxFileSize: config.maxFileSize });
   const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
   const metrics = new RunMetrics();
-  // The service log: a line per run that did something, per health change, per watcher warning.
+  // The service log: a line per run that did something, per health change, per watcher
+  // warning. Its health is the API's (the one status source, made below).
   const serviceLog = new ServiceLog({
     write: log,
     verbose: config.verbose,
     health: () => {
-      const w = watcher.status();
-      return assessHealth({
-        lastRunFailed: indexer.lastRun?.status === 'failed',
-        lastRunMessage: indexer.lastRun?.message ?? null,
-        watcherState: w.state,
-        watcherError: w.lastError,
-        writeError: flusher.status().error,
-        fileErrors: store.fileErrorPaths().length, // cheaper than counts(), which counts distinct tags
-        lagMs: indexer.lagMs(),
-      });
+      const s = status.status();
+      return { health: s.health, reasons: s.healthReasons };
     },
   });
   const healthTimer = setInterval(() => serviceLog.checkHealth(), 5000);
@@ -71,6 +64,9 @@ export async function serveCommand(config: Config): Promise<number> {
       indexer.requestFull('watch');
     },
   });
+  const queries = follow(() => index.reader);
+  const version = packageVersion();
+  const status = new StatusSource({ queries, indexer, watcher, indexFile: flusher, journal: config.journal, db: config.db, version });
   let lastAfresh = 0;
   indexer.on('run-finished', (run) => {
     metrics.record(run);
@@ -90,14 +86,15 @@ export async function serveCommand(config: Config): Promise<number> {
   const closing = new AbortController();
   let port = config.port;
   const app = createApp({
-    queries: follow(() => index.reader),
+    status,
+    queries,
     indexer,
     watcher,
     indexFile: flusher,
     metrics,
     journal: config.journal,
     db: config.db,
-    version: packageVersion(),
+    version,
     webDir: fileURLToPath(new URL('../../../web/', import.meta.url)),
     closing: closing.signal,
     security: { host: config.host, port: () => port, token: config.token },

@@ -8,7 +8,7 @@
  */
 import { oneLine } from '../core/errors.js';
 import type { Health } from '../core/health.js';
-import type { RunSummary } from '../sync/sync.js';
+import type { RunSummary } from '../core/seam.js';
 
 /** What the log needs of a finished run (a `RunSummary`). */
 export type RunLine = Pick<

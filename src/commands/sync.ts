@@ -6,7 +6,8 @@ import { describeRunFailure } from './failure.js';
 import { scanFolder, type ScanResult } from '../sync/scan.js';
 import { isCorruption, openIndex } from '../index/open-index.js';
 import { progressReporter } from './progress.js';
-import { runSync, type RunSummary } from '../sync/sync.js';
+import { runSync } from '../sync/sync.js';
+import type { RunSummary } from '../core/seam.js';
 import { shutdownSignals } from './signals.js';
 
 /** @returns the process exit code */

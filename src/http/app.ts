@@ -13,20 +13,23 @@ import type { Indexer, IndexerEvents } from '../live/indexer.js';
 import { BadQueryError } from '../core/errors.js';
 import type { IndexReader } from '../core/seam.js';
 import { badRequestResponse, defaultConnectionLimits, guard, hardenServer, httpServerOptions, securityHeaders, type ConnectionLimits, type HardenedServer } from './safety.js';
-import { StatusSource, type StatusDeps } from './status.js';
-import type { WatcherStatus } from '../live/watch.js';
+import { StatusSource, type StatusDeps } from '../core/status.js';
 import { renderMetrics, type RunMetrics } from './metrics.js';
 
-export interface AppDeps {
+export interface AppDeps extends StatusDeps {
+  /**
+   * The status source the composition root shares with the service log, so the API and
+   * the log can never disagree; made from these deps when absent (tests).
+   */
+  status?: StatusSource;
   queries: IndexReader;
   indexer: StatusDeps['indexer'] & {
     requestFull: Indexer['requestFull'];
     on<K extends keyof IndexerEvents>(event: K, listener: (...args: IndexerEvents[K]) => void): unknown;
     off<K extends keyof IndexerEvents>(event: K, listener: (...args: IndexerEvents[K]) => void): unknown;
   };
-  watcher: { status(): WatcherStatus };
   /**
-   * The flusher (status.ts): it emits `written` after each write that changed the file, which
+   * The flusher (core/status.ts): it emits `written` after each write that changed the file, which
    * pushes a fresh status (so the page's "last write" and size follow the write, not the
    * end of the run that preceded it).
    */
@@ -35,9 +38,6 @@ export interface AppDeps {
     off(event: 'written', listener: () => void): unknown;
   };
   metrics: RunMetrics;
-  journal: string;
-  db: string;
-  version: string;
   /** Folder of the page's files; only files directly inside it are served. */
   webDir: string;
   /** Aborted at shutdown: ends every open event stream (a server cannot close while they are open). */
@@ -58,7 +58,7 @@ const MAX_TAG_CHARS = 200;
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const { queries } = deps;
-  const source = new StatusSource(deps);
+  const source = deps.status ?? new StatusSource(deps);
   const events = new EventHub(deps, source);
 
   app.onError((err, c) => {

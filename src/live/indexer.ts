@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import type { SyncStore, Trigger } from '../core/seam.js';
-import { cancelReservedRun, emptyStats, reserveRun, runSync, type RunProgress, type RunSummary, type SyncOptions } from '../sync/sync.js';
+import type { RunProgress, RunSummary, SyncStore, Trigger } from '../core/seam.js';
+import { cancelReservedRun, emptyStats, reserveRun, runSync, type SyncOptions } from '../sync/sync.js';
 import { diskState, MOVE_WINDOW_MS, MoveWindow } from '../sync/moves.js';
 import { nfc } from '../core/nfc.js';
 import { errorMessage } from '../core/errors.js';

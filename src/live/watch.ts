@@ -23,20 +23,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IgnoreRules } from '../core/ignore.js';
+import type { WatcherState, WatcherStatus } from '../core/health.js';
 import { nfc } from '../core/nfc.js';
 import { errorMessage } from '../core/errors.js';
 import { nextTurn, TimeSlice } from '../core/time-slice.js';
-
-export type WatcherState = 'starting' | 'watching' | 'degraded' | 'down';
-
-export interface WatcherStatus {
-  state: WatcherState;
-  files: number;
-  dirs: number;
-  /** The last error, e.g. "ENOSPC: inotify watch limit reached". */
-  lastError: string | null;
-  events: number;
-}
 
 export interface WatchHandlers {
   /** An indexable file path (relative, as on disk) was named by an event. */

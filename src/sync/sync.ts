@@ -14,7 +14,7 @@ import { scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js'
 import { describeFsError, errorCode, isFolder } from '../core/fs.js';
 import { errorMessage } from '../core/errors.js';
 import { TimeSlice } from '../core/time-slice.js';
-import type { IndexedFile, IndexedStat, RunKind, RunLog, RunStats, SyncStore, Trigger } from '../core/seam.js';
+import type { IndexedFile, IndexedStat, RunKind, RunLog, RunProgress, RunStats, RunSummary, SyncStore, Trigger } from '../core/seam.js';
 
 export interface SyncOptions {
   /** Absolute, symlink-resolved journal folder. */
@@ -48,26 +48,6 @@ export type Scope =
        */
       dirs?: ReadonlyMap<string, boolean>;
     };
-
-export interface RunProgress {
-  id: number;
-  trigger: Trigger;
-  kind: RunKind;
-  processed: number;
-  total: number;
-  startedAt: string;
-}
-
-export interface RunSummary extends RunStats {
-  id: number;
-  trigger: Trigger;
-  kind: RunKind;
-  status: 'succeeded' | 'failed';
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  message: string | null;
-}
 
 export interface RunResult {
   summary: RunSummary;

@@ -1,13 +1,14 @@
 /**
- * The one status of a running `serve` (SPEC §4, §4.1): built here, once per question, and
- * fed to `/api/status`, `/healthz`, `/metrics` and the SSE `status` event, so the four
- * can never disagree.
+ * The one status of a running `serve` (SPEC §4, §4.1): built here, once per question, from
+ * what the live parts report, and fed to `/api/status`, `/healthz`, `/metrics`, the SSE
+ * `status` event and the service log's health lines, so they can never disagree. The
+ * composition root makes one StatusSource and gives it to the app and the log. Not quite
+ * pure: before this process's first write, the index file's size and time are read from
+ * the disk.
  */
 import fs from 'node:fs';
-import { assessHealth, type Health } from '../core/health.js';
-import type { Counts, EngineName, RunRow } from '../core/seam.js';
-import type { RunProgress, RunSummary } from '../sync/sync.js';
-import type { WatcherState, WatcherStatus } from '../live/watch.js';
+import { assessHealth, type Health, type WatcherState, type WatcherStatus } from './health.js';
+import type { Counts, EngineName, IndexReader, RunProgress, RunRow, RunSummary } from './seam.js';
 
 /**
  * What this process's writes to the index file came to (the flusher reports them; the
@@ -25,7 +26,7 @@ export interface IndexWrites {
 }
 
 export interface StatusDeps {
-  queries: { counts(): Counts; lastFinishedRun(): RunRow | undefined };
+  queries: Pick<IndexReader, 'counts' | 'lastFinishedRun'>;
   indexer: { readonly current: RunProgress | null; readonly lastRun: RunSummary | null; lagMs(): number };
   watcher: { status(): WatcherStatus };
   /** The flusher: the engine in use and the writes so far. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { StartError, UsageError } from '../core/errors.js';
 import type { EngineName } from '../core/seam.js';
+import { ignoreRules, indexPathInJournal, type IgnoreRules } from '../core/ignore.js';
 
 export type Command = 'serve' | 'sync';
 
@@ -200,4 +201,9 @@ export function parseBytes(value: string): number {
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** The journal's ignore rules: the --ignore globs, and the index file itself when it lies inside the journal. */
+export function journalRules(config: Pick<Config, 'ignore' | 'journal' | 'db'>): IgnoreRules {
+  return ignoreRules(config.ignore, indexPathInJournal(config.journal, config.db));
 }

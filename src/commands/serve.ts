@@ -5,11 +5,13 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { errorMessage, StartError } from '../core/errors.js';
-import type { Config } from './config.js';
+import { journalRules, type Config } from './config.js';
 import { Flusher } from '../live/flusher.js';
 import { Indexer } from '../live/indexer.js';
 import { RunMetrics } from '../http/metrics.js';
-import { follow, isCorruption, openIndex } from '../index/open-index.js';
+import { openIndex } from '../index/open-index.js';
+import { isCorruption } from '../index/index-file-check.js';
+import { follow } from './follow.js';
 import { packageVersion } from './version.js';
 import { createApp, createHttpServer } from '../http/app.js';
 import { ServiceLog } from './service-log.js';
@@ -28,8 +30,8 @@ const log = (line: string): void => void process.stderr.write(line + '\n');
 export async function serveCommand(config: Config): Promise<number> {
   // Listening from the start: a signal while the index loads must not kill us holding the lock.
   const shutdown = shutdownSignals();
+  const rules = journalRules(config);
   const index = await openIndex(config, log);
-  const { rules } = index;
   // A run may find the index damaged; it is then started afresh under everyone, who hold
   // it through these stand-ins.
   const store = follow(() => index.store);

@@ -1,10 +1,11 @@
 /**
  * `inkdex sync`: one full sync, a summary, exit.
  */
-import type { Config } from './config.js';
+import { journalRules, type Config } from './config.js';
 import { describeRunFailure } from './failure.js';
 import { scanFolder, type ScanResult } from '../sync/scan.js';
-import { isCorruption, openIndex } from '../index/open-index.js';
+import { openIndex } from '../index/open-index.js';
+import { isCorruption } from '../index/index-file-check.js';
 import { progressReporter } from './progress.js';
 import { runSync } from '../sync/sync.js';
 import type { RunSummary } from '../core/seam.js';
@@ -12,6 +13,7 @@ import { shutdownSignals } from './signals.js';
 
 /** @returns the process exit code */
 export async function syncCommand(config: Config): Promise<number> {
+  const rules = journalRules(config);
   // SIGINT/SIGTERM: the run stops at its next turn, what it did is written, exit 0.
   // Listening from the start: a signal while the index loads must not kill us holding the lock.
   let index: Awaited<ReturnType<typeof openIndex>> | undefined;
@@ -27,7 +29,7 @@ export async function syncCommand(config: Config): Promise<number> {
     index = await openIndex(
       config,
       (line) => process.stderr.write(line + '\n'),
-      async (rules) => {
+      async () => {
         listing = await scanFolder(config.journal, rules).catch(() => undefined);
       },
     );
@@ -36,7 +38,6 @@ export async function syncCommand(config: Config): Promise<number> {
     throw err;
   }
   const opened = index;
-  const { rules } = opened;
   try {
     const progress = progressReporter(process.stderr);
     const run = (): ReturnType<typeof runSync> =>

@@ -1,7 +1,7 @@
 /**
  * Every write a sync run makes to the index (entries, child rows, FTS, file errors) and
  * the run log, as SQL over a Connection — the same for both engines. Opening the file and
- * choosing the engine are open-index.ts's and the engines' (native-engine.ts,
+ * choosing the engine are open-index.ts's, engine.ts's and the engines' (native-engine.ts,
  * wasm-engine.ts); reads for the API are queries.ts's.
  */
 import { KEEP_EVENTS, KEEP_RUNS } from './schema.js';

@@ -4,7 +4,6 @@
  * coalesces full-resync requests, and runs the periodic reconcile.
  */
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import type { RunProgress, RunSummary, SyncStore, Trigger } from '../core/seam.js';
 import { cancelReservedRun, emptyStats, reserveRun, runSync, type SyncOptions } from '../sync/sync.js';
 import { diskState, MOVE_WINDOW_MS, MoveWindow } from '../sync/moves.js';

@@ -10,8 +10,9 @@ import { journalRules, type Config } from './config.js';
 import { Flusher } from '../live/flusher.js';
 import { Indexer } from '../live/indexer.js';
 import { RunMetrics } from '../http/metrics.js';
-import { openIndex, type OpenIndex } from '../index/open-index.js';
 import { isCorruption } from '../index/index-file-check.js';
+import { IndexFollower } from '../live/index-follower.js';
+import { keepIndex, type KeptIndex } from './kept-index.js';
 import { follow } from './follow.js';
 import { packageVersion } from './version.js';
 import { createApp, createHttpServer } from '../http/app.js';
@@ -39,6 +40,8 @@ interface LiveParts {
   /** The one status, read by the API and the service log alike. */
   status: StatusSource;
   queries: IndexReader;
+  /** Follows the index file by identity (SPEC §3). */
+  follower: IndexFollower;
   version: string;
   healthTimer: NodeJS.Timeout;
 }
@@ -47,11 +50,11 @@ interface LiveParts {
 export async function serveCommand(config: Config): Promise<number> {
   // Listening from the start: a signal while the index loads must not kill us holding the lock.
   const shutdown = shutdownSignals();
-  const index = await openIndex(config, log);
+  const index = await keepIndex(config, log);
   const parts = startLiveParts(config, index);
   const closing = new AbortController();
-  const { server, connections, port } = await listen(config, parts, closing.signal).catch((err: unknown) => {
-    index.close();
+  const { server, connections, port } = await listen(config, parts, closing.signal).catch(async (err: unknown) => {
+    await index.close();
     throw err;
   });
   announce(config, port);
@@ -61,6 +64,7 @@ export async function serveCommand(config: Config): Promise<number> {
   shutdown.startDeadline('inkdex: shutdown took too long; exiting');
   log(`inkdex: ${signal}: finishing up`);
   clearInterval(parts.healthTimer);
+  parts.follower.stop();
   // The HTTP side first and at once: event streams and keep-alive sockets would otherwise
   // hold the process open past the deadline.
   closing.abort();
@@ -70,7 +74,7 @@ export async function serveCommand(config: Config): Promise<number> {
   parts.flusher.markDirty();
   parts.flusher.flushNow();
   server.close();
-  index.close();
+  await index.close();
   return 0;
 }
 
@@ -79,13 +83,20 @@ export async function serveCommand(config: Config): Promise<number> {
  * index, wired: runs feed the metrics, the flusher and the log; a run that finds the
  * index damaged starts it afresh.
  */
-function startLiveParts(config: Config, index: OpenIndex): LiveParts {
+function startLiveParts(config: Config, index: KeptIndex): LiveParts {
   const rules = journalRules(config);
-  // A run may find the index damaged; it is then started afresh under everyone, who hold
-  // it through these stand-ins.
+  // A run may find the index damaged, or its file may leave the path; it is then started
+  // afresh or recovered under everyone, who hold it through these stand-ins.
   const queries = follow(() => index.reader);
-  const indexer = new Indexer(follow(() => index.store), { root: config.journal, rules, maxFileSize: config.maxFileSize });
+  const indexer = new Indexer(index.writer, { root: config.journal, rules, maxFileSize: config.maxFileSize });
   const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
+  const follower = new IndexFollower({
+    index: { path: config.db, fate: () => index.file.fate(), recover: () => index.recover() },
+    idle: () => indexer.idle(),
+    requestFull: (trigger) => indexer.requestFull(trigger),
+    log,
+  });
+  follower.start();
   const metrics = new RunMetrics();
   // The service log: a line per run that did something, per health change, per watcher
   // warning. Its health is the API's (the one status source, made below).
@@ -101,7 +112,7 @@ function startLiveParts(config: Config, index: OpenIndex): LiveParts {
   healthTimer.unref();
   const watcher = watchJournal(config, rules, indexer, serviceLog);
   const version = packageVersion();
-  const status = new StatusSource({ queries, indexer, watcher, indexFile: flusher, journal: config.journal, db: config.db, version });
+  const status = new StatusSource({ queries, indexer, watcher, indexFile: flusher, indexPath: follower, journal: config.journal, db: config.db, version });
   let lastAfresh = 0;
   indexer.on('run-finished', (run) => {
     metrics.record(run);
@@ -117,7 +128,7 @@ function startLiveParts(config: Config, index: OpenIndex): LiveParts {
         .catch((err: unknown) => log(`inkdex: cannot rebuild the index ${config.db}: ${errorMessage(err)}`));
     }
   });
-  return { indexer, flusher, watcher, metrics, status, queries, version, healthTimer };
+  return { indexer, flusher, watcher, metrics, status, queries, follower, version, healthTimer };
 }
 
 /** The watcher (not started yet), reporting to the indexer; its troubles to the service log, each followed by a full sync. */
@@ -129,13 +140,13 @@ function watchJournal(config: Config, rules: IgnoreRules, indexer: Indexer, serv
     onRecovered: (reason) => {
       // The journal folder is back (or was replaced): catch up now, not after MISSED_RESYNC_MS.
       log(`inkdex: ${reason}; a full sync catches up`);
-      indexer.requestFull('watch');
+      indexer.requestFull('watch').catch(() => undefined);
     },
     onMissed: (reason) => {
       serviceLog.warning(`${reason}; a full sync will catch up`);
       if (Date.now() - lastMissedResync < MISSED_RESYNC_MS) return;
       lastMissedResync = Date.now();
-      indexer.requestFull('watch');
+      indexer.requestFull('watch').catch(() => undefined);
     },
   });
 }
@@ -186,6 +197,6 @@ async function startWatching(config: Config, { watcher, indexer }: LiveParts, si
   const watchStart = Date.now();
   await Promise.race([watcher.start(), signalled]);
   log(`inkdex: watching ${watcher.status().dirs} folders (ready in ${Date.now() - watchStart} ms)`);
-  indexer.requestFull('startup');
+  indexer.requestFull('startup').catch((err: unknown) => log(`inkdex: cannot start the startup sync: ${errorMessage(err)}`));
   indexer.startReconcile(config.reconcileEveryMs);
 }

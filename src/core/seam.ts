@@ -113,6 +113,11 @@ export interface EntryStore {
    * rarely wait at all.
    */
   writable(): Promise<void>;
+  /**
+   * Runs `fn` outside any transaction: now, or as soon as the open one ends (a write that
+   * arrives while a run holds a transaction must not share the run's fate).
+   */
+  whenIdle<T>(fn: () => T): Promise<T>;
   /** One batch of changes: readers see all of it or none of it. */
   begin(): void;
   commit(): void;
@@ -135,7 +140,7 @@ export interface RunLog {
   markRunStarted(id: number, startedAt: string): void;
   finishRun(id: number, status: RunStatus, finishedAt: string, durationMs: number, stats: RunStats, message: string | null): void;
   /** Runs left 'running' by a process that died are marked failed. */
-  failInterruptedRuns(at: string): void;
+  failInterruptedRuns(at: string, message?: string): void;
   addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void;
   /** Drops the oldest runs and events beyond the retention limits. */
   prune(): void;
@@ -286,10 +291,32 @@ export interface IndexFileStatus {
   error: string | null;
 }
 
+/**
+ * What the index's path holds against the file the index writes (SPEC §3: the file is
+ * followed by identity): that file, nothing (deleted), or another file (a restore, a sync
+ * tool, anything put there).
+ */
+export type FileFate = 'same' | 'gone' | 'replaced';
+
+/** What became of the index after its file left the path (see OpenIndex.recover). */
+export type Recovery =
+  /** The path holds this index's file (again): nothing to do. */
+  | { outcome: 'same' }
+  /** It was deleted: the complete index was written back at the path. */
+  | { outcome: 'restored' }
+  /** It was replaced by an inkdex index: that one is the index now (a full sync brings it up to date). */
+  | { outcome: 'adopted' }
+  /** It was replaced by an inkdex index that cannot be used as it is: started afresh there. */
+  | { outcome: 'rebuilt'; why: string }
+  /** It was replaced by something that is not an inkdex index: left alone, nothing is written. */
+  | { outcome: 'foreign'; why: string };
+
 /** The index file: making committed changes durable, and letting go of it. */
 export interface IndexFile {
   readonly engine: EngineName;
   readonly path: string;
+  /** Whether the path still holds the file this index writes (a stat, compared by device + inode). */
+  fate(): FileFate;
   /**
    * After a batch of changes: the wasm engine writes the whole file (atomically); the
    * native engine's commits are in the file already, so it only notes the time.

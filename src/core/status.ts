@@ -31,6 +31,8 @@ export interface StatusDeps {
   watcher: { status(): WatcherStatus };
   /** The flusher: the engine in use and the writes so far. */
   indexFile: { readonly engine: EngineName; status(): IndexWrites };
+  /** What follows the index file by identity: why it cannot be kept now (deleted, replaced), or null. */
+  indexPath?: { problem(): string | null };
   journal: string;
   /** The index file's path. */
   db: string;
@@ -103,6 +105,7 @@ export class StatusSource {
       watcherState: watcher.state,
       watcherError: watcher.lastError,
       writeError: file.error,
+      indexFileProblem: deps.indexPath?.problem() ?? null,
       fileErrors: counts.errors,
       lagMs,
     });

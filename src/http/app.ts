@@ -10,7 +10,7 @@ import { Hono, type Handler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import type { Indexer } from '../live/indexer.js';
-import { BadQueryError } from '../core/errors.js';
+import { BadQueryError, errorMessage } from '../core/errors.js';
 import type { IndexReader } from '../core/seam.js';
 import { badRequestResponse, defaultConnectionLimits, guard, hardenServer, httpServerOptions, securityHeaders, type ConnectionLimits, type HardenedServer } from './safety.js';
 import { StatusSource, type StatusDeps } from '../core/status.js';
@@ -98,7 +98,14 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ ...run, events: queries.runEvents(id), errors: queries.runErrors(id) });
   }));
 
-  route('POST', '/api/resync', (c) => c.json({ run: deps.indexer.requestFull('manual') }, 202));
+  route('POST', '/api/resync', async (c) => {
+    try {
+      return c.json({ run: await deps.indexer.requestFull('manual') }, 202);
+    } catch (err) {
+      // The run's row cannot be written now (the index file is being written back or re-checked).
+      return c.json({ error: `cannot start a sync now: ${errorMessage(err)}` }, 503, { 'Retry-After': '2' });
+    }
+  });
 
   get('/api/entries', heavy((c) => {
     const q = textParam(c, 'q', MAX_QUERY_CHARS);

@@ -10,6 +10,8 @@ import { errorMessage } from '../core/errors.js';
 
 /** The part of better-sqlite3's API used here (the package ships no types of its own). */
 interface NativeStatement {
+  /** True when the statement never writes (sqlite3_stmt_readonly). */
+  readonly readonly: boolean;
   run(...params: unknown[]): { changes: number };
   all(...params: unknown[]): unknown[];
   get(...params: unknown[]): unknown;
@@ -53,11 +55,26 @@ const BUSY_TIMEOUT_MS = 5000;
 
 export class NativeDatabase implements Connection {
   private readonly statements = new Map<string, NativeStatement>();
+  /**
+   * Checked before every write that could reach the file: each BEGIN and COMMIT, and each
+   * writing statement outside a transaction (see file-identity.ts). Throws to refuse it.
+   */
+  private guard: () => void = () => undefined;
 
   constructor(readonly db: NativeDb) {}
 
   static open(Database: NativeDbConstructor, file: string): NativeDatabase {
     return new NativeDatabase(new Database(file, { timeout: BUSY_TIMEOUT_MS }));
+  }
+
+  /** A connection that never writes the file (a reader beside the process keeping it). */
+  static openReadOnly(Database: NativeDbConstructor, file: string): NativeDatabase {
+    return new NativeDatabase(new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS }));
+  }
+
+  /** Every write is checked with `check` first (it throws to refuse the write). */
+  guardWrites(check: () => void): void {
+    this.guard = check;
   }
 
   private stmt(sql: string): NativeStatement {
@@ -66,6 +83,8 @@ export class NativeDatabase implements Connection {
       s = this.db.prepare(sql);
       this.statements.set(sql, s);
     }
+    // Inside a transaction the COMMIT is checked; outside, the statement commits by itself.
+    if (!s.readonly && !this.db.inTransaction) this.guard();
     return s;
   }
 
@@ -92,6 +111,7 @@ export class NativeDatabase implements Connection {
   // IMMEDIATE: take the write lock at BEGIN, where the busy timeout applies, rather than
   // at the first write, where a reader-turned-writer could fail at once with SQLITE_BUSY.
   begin(): void {
+    this.guard();
     this.db.exec('BEGIN IMMEDIATE');
   }
 
@@ -111,6 +131,7 @@ export class NativeDatabase implements Connection {
   }
 
   commit(): void {
+    this.guard();
     this.db.exec('COMMIT');
   }
 

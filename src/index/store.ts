@@ -36,6 +36,10 @@ export class SqlSyncStore implements SyncStore {
   private readonly keysChanged = new Set<string>();
   /** Set during a bulk run: every link is resolved once, at its end (see finishBulk). */
   private linksDeferred = false;
+  /** True between begin and commit/rollback. */
+  private inTransaction = false;
+  /** Work waiting for the open transaction to end (see whenIdle). */
+  private readonly afterTransaction: Array<() => void> = [];
 
   /**
    * @param reserve makes room for this many more bytes of database, where the engine
@@ -54,19 +58,49 @@ export class SqlSyncStore implements SyncStore {
 
   begin(): void {
     this.db.begin();
+    this.inTransaction = true;
   }
 
   commit(): void {
     this.flushFts();
     this.resolveLinks();
     this.db.commit();
+    this.ended();
   }
 
   rollback(): void {
     this.ftsPending.clear();
     this.linksOf.clear();
     this.keysChanged.clear();
-    this.db.rollback();
+    try {
+      this.db.rollback();
+    } finally {
+      this.ended();
+    }
+  }
+
+  /**
+   * Runs `fn` outside any transaction: now, or as soon as the open one ends. A write that
+   * arrives while a run holds a transaction (a resync request reserving its row) must
+   * not share the run's fate should it roll back.
+   */
+  whenIdle<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const job = (): void => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      if (this.inTransaction) this.afterTransaction.push(job);
+      else job();
+    });
+  }
+
+  private ended(): void {
+    this.inTransaction = false;
+    for (const job of this.afterTransaction.splice(0)) job();
   }
 
   transaction<T>(fn: () => T): T {
@@ -332,8 +366,8 @@ export class SqlSyncStore implements SyncStore {
   }
 
   /** Runs left 'running' by a process that died are marked failed. */
-  failInterruptedRuns(at: string): void {
-    this.db.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = 'interrupted: the process stopped before the run finished' WHERE status = 'running'", [at]);
+  failInterruptedRuns(at: string, message = 'interrupted: the process stopped before the run finished'): void {
+    this.db.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = ? WHERE status = 'running'", [at, message]);
   }
 
   addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void {

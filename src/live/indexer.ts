@@ -4,8 +4,9 @@
  * coalesces full-resync requests, and runs the periodic reconcile.
  */
 import { EventEmitter } from 'node:events';
-import type { RunProgress, RunSummary, SyncStore, Trigger } from '../core/seam.js';
-import { cancelReservedRun, emptyStats, reserveRun, runSync, type SyncOptions } from '../sync/sync.js';
+import type { RunProgress, RunSummary, Trigger } from '../core/seam.js';
+import { emptyStats, type Scope, type SyncOptions } from '../sync/sync.js';
+import type { RunWriter } from './run-writer.js';
 import { diskState, MOVE_WINDOW_MS, MoveWindow } from '../sync/moves.js';
 import { nfc } from '../core/nfc.js';
 import { errorMessage } from '../core/errors.js';
@@ -24,9 +25,6 @@ const MAX_BACKOFF_MS = 60 * 60_000;
 const FULL_RETRY_MIN_MS = 500;
 /** …up to this. */
 const FULL_RETRY_MAX_MS = 30_000;
-
-/** Runs one sync (runSync; a fake in unit tests). */
-export type RunFn = typeof runSync;
 
 export interface IndexerEvents {
   'run-started': [RunProgress];
@@ -56,7 +54,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private readonly held = new MoveWindow();
   private retryTimer: NodeJS.Timeout | null = null;
   private fullFailures = 0;
-  private pendingFull: RunRef | null = null;
+  /** The full run asked for and not started yet (its row is being, or has been, reserved). */
+  private pendingFull: Promise<RunRef> | null = null;
   private active: Promise<void> | null = null;
   private batchTimer: NodeJS.Timeout | null = null;
   private heldTimer: NodeJS.Timeout | null = null;
@@ -68,9 +67,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   lastRun: RunSummary | null = null;
 
   constructor(
-    private readonly store: SyncStore,
+    private readonly writer: RunWriter,
     private readonly sync: SyncOptions,
-    private readonly run: RunFn = runSync,
   ) {
     super();
   }
@@ -120,12 +118,16 @@ export class Indexer extends EventEmitter<IndexerEvents> {
    * made while a run is under way gets exactly one follow-up run (files may have changed
    * after the running one read them).
    */
-  requestFull(trigger: Trigger): RunRef {
+  requestFull(trigger: Trigger): Promise<RunRef> {
     if (this.pendingFull) return this.pendingFull;
-    const { id, startedAt } = reserveRun(this.store, trigger);
-    this.pendingFull = { id, trigger, kind: 'full', status: 'running', startedAt };
+    const pending = this.writer.reserveRun(trigger).then(({ id, startedAt }): RunRef => ({ id, trigger, kind: 'full', status: 'running', startedAt }));
+    this.pendingFull = pending;
+    // A reservation that failed (the index cannot be written now) leaves nothing pending.
+    pending.catch(() => {
+      if (this.pendingFull === pending) this.pendingFull = null;
+    });
     this.schedule(0);
-    return this.pendingFull;
+    return pending;
   }
 
   /** How long the oldest unindexed change has waited (0 when none). */
@@ -150,7 +152,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       const delay = Math.min(everyMs * 2 ** Math.min(this.failuresInARow, 10), Math.max(everyMs, MAX_BACKOFF_MS));
       this.reconcileTimer = setTimeout(() => {
         if (this.stopping) return;
-        this.requestFull('scheduled');
+        this.requestFull('scheduled').catch(() => undefined);
         next();
       }, delay);
       this.reconcileTimer.unref();
@@ -163,10 +165,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     this.stopping = true;
     for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer, this.retryTimer]) if (t) clearTimeout(t);
     await this.idle();
-    if (this.pendingFull) {
-      cancelReservedRun(this.store, this.pendingFull.id);
-      this.pendingFull = null;
-    }
+    const pending = this.pendingFull;
+    this.pendingFull = null;
+    const ref = await pending?.catch(() => null);
+    if (ref) await this.writer.cancelReservedRun(ref.id).catch(() => undefined);
   }
 
   private schedule(delayMs: number): void {
@@ -191,8 +193,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       if (this.pendingFull) {
-        const ref = this.pendingFull;
-        this.pendingFull = null;
+        const pending = this.pendingFull;
+        const ref = await pending.catch(() => null);
+        if (this.pendingFull === pending) this.pendingFull = null;
+        if (!ref || this.stopping) continue;
         // A full run reads every file at its latest state: what was queued is covered.
         this.queued.clear();
         this.queuedDirs.clear();
@@ -237,23 +241,21 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (!this.stopping) this.requestFull(trigger);
+      if (!this.stopping) this.requestFull(trigger).catch(() => undefined);
     }, delay);
     this.retryTimer.unref();
   }
 
-  private async executeIncremental(scope: Parameters<RunFn>[2]): Promise<{ held: string[] }> {
+  private async executeIncremental(scope: Scope): Promise<{ held: string[] }> {
     // The journal folder is missing: nothing to follow. The watcher reports it down and asks
     // for a full sync once it is back, which covers this batch.
     if (!isFolder(this.sync.root)) return { held: [] };
     return { held: (await this.execute(scope, 'watch', null))?.held ?? [] };
   }
 
-  private async execute(scope: Parameters<RunFn>[2], trigger: Trigger, reservedId: number | null): Promise<(RunSummary & { held: string[] }) | null> {
+  private async execute(scope: Scope, trigger: Trigger, reservedId: number | null): Promise<(RunSummary & { held: string[] }) | null> {
     try {
-      const result = await this.run(
-        this.store,
-        this.sync,
+      const result = await this.writer.run(
         scope,
         trigger,
         {

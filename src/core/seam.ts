@@ -127,10 +127,15 @@ export interface EntryStore {
   /**
    * Before a run adds `markdownBytes` of new files: lets the engine make room, and, for a
    * first build where nothing waits on the full-text index, build it in one pass at the
-   * end (`finishBulk`) — faster, but that call blocks.
+   * end (`finishBulk`). What is deferred is recorded in the index itself.
    */
   prepareBulk(markdownBytes: number, ftsInOnePass: boolean): void;
-  finishBulk(): void;
+  /**
+   * Completes what a bulk run deferred — or what one stopped or killed left undone — in
+   * bounded steps, checking `shouldStop` between them. A run calls it first and last.
+   * @returns false when stopped before the end (the next call resumes)
+   */
+  finishBulk(shouldStop?: () => boolean): Promise<boolean>;
 }
 
 /** The history of runs and what each did to which entry (`sync_runs`, `entry_events`). */

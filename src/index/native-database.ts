@@ -22,6 +22,8 @@ export interface NativeDb {
   pragma(sql: string, options?: { simple?: boolean }): unknown;
   function(name: string, options: { deterministic?: boolean; varargs?: boolean }, fn: (...args: never[]) => unknown): void;
   close(): void;
+  /** true: SQLite's defensive mode off (and other checks); false: back on. */
+  unsafeMode(on: boolean): void;
   readonly inTransaction: boolean;
 }
 type NativeDbConstructor = new (file: string, options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number }) => NativeDb;
@@ -137,6 +139,15 @@ export class NativeDatabase implements Connection {
 
   rollback(): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  writingShadowTables<T>(fn: () => T): T {
+    this.db.unsafeMode(true);
+    try {
+      return fn();
+    } finally {
+      this.db.unsafeMode(false);
+    }
   }
 
   defineFunction(name: string, fn: (...args: never[]) => number | string | null): void {

@@ -74,13 +74,23 @@ export function createApp(deps: AppDeps): Hono {
   const get = (pattern: string, handler: Handler): void => route('GET', pattern, handler);
   // Database-heavy reads take turns, one per event-loop turn: 200 searches arriving at
   // once cannot hold the loop for seconds, so /api/status, /healthz and the indexer's
-  // own callbacks keep running between them.
+  // own callbacks keep running between them. Past the server's capacity (the line ahead
+  // would take too long) a request is answered at once: 503 with Retry-After (SPEC §4).
   const turns = new TurnQueue();
   const heavy =
     (handler: Handler): Handler =>
     async (c, next) => {
-      await turns.take();
-      return handler(c, next);
+      const turn = turns.admit();
+      if (turn === null) {
+        return c.json({ error: 'busy: too many requests are waiting for the index; try again shortly' }, 503, { 'Retry-After': String(RETRY_AFTER_S) });
+      }
+      await turn;
+      const started = performance.now();
+      try {
+        return await handler(c, next);
+      } finally {
+        turns.record(performance.now() - started);
+      }
     };
 
   get('/api/status', (c) => c.json(source.status()));
@@ -177,14 +187,33 @@ export function createHttpServer(app: Hono, host: string, limits: ConnectionLimi
   return { server, connections: hardenServer(server, limits) };
 }
 
+/** A heavy read is refused (503) when the reads waiting ahead of it would take longer than this. */
+const MAX_QUEUE_WAIT_MS = 150;
+/** What a refused request is told to wait (Retry-After, seconds). */
+const RETRY_AFTER_S = 1;
+
 /**
  * Hands out turns, one per event-loop iteration (setImmediate): whoever awaits `take()`
  * runs in a later check phase, after the I/O callbacks that were ready (other requests
- * being parsed, the indexer's file reads) have run.
+ * being parsed, the indexer's file reads) have run. Knows what a turn costs (a moving
+ * average), so that it can refuse a request it could not serve promptly.
  */
 class TurnQueue {
   private readonly waiting: Array<() => void> = [];
   private scheduled = false;
+  /** Moving average of a turn's duration (ms). */
+  private costMs = 5;
+
+  /** A turn, or null when the line ahead would take longer than MAX_QUEUE_WAIT_MS. */
+  admit(): Promise<void> | null {
+    if (this.waiting.length > 0 && (this.waiting.length + 1) * this.costMs > MAX_QUEUE_WAIT_MS) return null;
+    return this.take();
+  }
+
+  /** A turn took `ms`. */
+  record(ms: number): void {
+    this.costMs += (ms - this.costMs) / 8;
+  }
 
   take(): Promise<void> {
     return new Promise((resolve) => {

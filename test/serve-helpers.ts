@@ -22,7 +22,7 @@ export async function startServe(journal: string, extra: string[] = [], db = pat
     message: 'serve to print its URL',
   });
   const api = async <T>(route: string, init: RequestInit & { allowError?: boolean } = {}): Promise<T> => {
-    const res = await fetch(url + route.replace(/^\//, ''), init);
+    const res = await fetchOnce(url + route.replace(/^\//, ''), init);
     const body = (await res.json()) as T;
     if (!res.ok && !init.allowError) throw new Error(`${route}: ${res.status} ${JSON.stringify(body)}`);
     return body;
@@ -44,6 +44,23 @@ export async function startServe(journal: string, extra: string[] = [], db = pat
     },
   };
   return served;
+}
+
+/**
+ * fetch, trying a GET once more when the server had just closed the idle keep-alive socket
+ * the request went out on (undici: "other side closed"). The test's own synchronous work
+ * (spawnSync of a SQLite reader) can hold its event loop past the socket's 5 s idle
+ * timeout, so the client does not learn of the close in time: a race of the harness, not
+ * of the server.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if ((init.method ?? 'GET') !== 'GET' || code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
 }
 
 export interface EntryInfo {

@@ -47,6 +47,11 @@ export type Scope =
        * vanished); `false`: its own files only.
        */
       dirs?: ReadonlyMap<string, boolean>;
+      /**
+       * Record the run even if it changes nothing: a failed batch's retry, whose run row
+       * is what tells that the failure is over.
+       */
+      record?: boolean;
     };
 
 export interface RunResult {
@@ -119,15 +124,16 @@ export async function runSync(
     message ??= `building the full-text index failed: ${errorMessage(err)}`;
   }
   const finished = Date.now();
-  const recorded = row.made() || status === 'failed';
-  if (recorded) row.id();
-  const id = row.mark();
   const summary: RunSummary = {
-    id, trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
+    id: row.mark(), trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
   };
+  const recorded = row.made() || status === 'failed' || (scope.kind === 'incremental' && scope.record === true);
   if (!recorded) return { summary, held, recorded };
+  // A row made only now is made in the transaction that records its end: should that fail
+  // (the disk is full), no row is left 'running' for ever.
   store.transaction(() => {
-    store.finishRun(id, status, summary.finishedAt, summary.durationMs, stats, message);
+    summary.id = row.id();
+    store.finishRun(summary.id, status, summary.finishedAt, summary.durationMs, stats, message);
     store.prune();
   });
   return { summary, held, recorded };
@@ -136,8 +142,9 @@ export async function runSync(
 /**
  * Where a run is recorded: its row in sync_runs. A watch batch gets its row only once it
  * changes something, so a batch that finds nothing to do (a folder delete whose files were
- * already removed, a temp file) leaves no empty run in the history. Any other run has its
- * row from the start: made now, or reserved earlier by a resync request (`reserveRun`).
+ * already removed, a temp file) leaves no empty run in the history (unless it is asked to
+ * be recorded: a failed batch's retry). Any other run has its row from the start: made
+ * now, or reserved earlier by a resync request (`reserveRun`).
  */
 class RunRecord {
   /** The row's id; -1 until it is made. */

@@ -33,6 +33,7 @@ import { nfc } from '../core/nfc.js';
 import { errorMessage } from '../core/errors.js';
 import { nextTurn, TimeSlice } from '../core/time-slice.js';
 import { Backoff } from '../core/backoff.js';
+import { isUnder } from '../core/diff.js';
 
 export interface WatchHandlers {
   /** An indexable file path (relative, as on disk) was named by an event. */
@@ -333,7 +334,7 @@ export class JournalWatcher {
     }
     if (dir !== '') this.children.get(parentOf(dir))?.delete(dir);
     // Folders below it that could not be watched are tried again when it is attached again.
-    for (const u of [...this.unwatched.keys()]) if (u !== dir && isUnder(u, dir)) this.unwatched.delete(u);
+    for (const u of [...this.unwatched.keys()]) if (u !== dir && isUnder(u, [dir])) this.unwatched.delete(u);
   }
 
   private onFsEvent(dir: string, type: string, name: string | Buffer | null): void {
@@ -523,10 +524,6 @@ export class JournalWatcher {
 
 function nameOf(dir: string): string {
   return dir === '' ? 'the journal folder' : dir;
-}
-
-function isUnder(p: string, dir: string): boolean {
-  return dir === '' || p.startsWith(`${dir}/`);
 }
 
 function parentOf(rel: string): string {

@@ -308,7 +308,7 @@ export class JournalWatcher {
       if (dir === '') this.checkRoot();
     });
     this.watched.set(dir, { watcher, ino: st.ino, dev: st.dev, files: 0 });
-    this.forgetUnwatched(dir, 'watching $ again');
+    this.forgetUnwatched(dir, 'watched');
     if (dir !== '') {
       const parent = parentOf(dir);
       let set = this.children.get(parent);
@@ -440,7 +440,7 @@ export class JournalWatcher {
       this.detachTree(sub); // gone, renamed away, or now a file
       this.handlers.onDir(sub, true);
     }
-    for (const sub of [...this.unwatched.keys()]) if (sub !== '' && parentOf(sub) === dir && !present.has(sub)) this.forgetUnwatched(sub, '$, which could not be watched, is gone');
+    for (const sub of [...this.unwatched.keys()]) if (sub !== '' && parentOf(sub) === dir && !present.has(sub)) this.forgetUnwatched(sub, 'gone');
     for (const sub of fresh) {
       // Watch it (and below) first, then list it all: files made before the watches existed are found.
       if (!(await this.attachTree(sub, gen))) return;
@@ -462,7 +462,7 @@ export class JournalWatcher {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       // Gone meanwhile: its parent's re-list sees it.
-      this.forgetUnwatched(dir, '$, which could not be watched, is gone');
+      this.forgetUnwatched(dir, 'gone');
       return;
     }
     const why =
@@ -477,15 +477,15 @@ export class JournalWatcher {
     if (!known) this.handlers.onMissed(`watcher error: ${why}`);
   }
 
-  /** A folder that could not be watched is watched now, or gone: its error is cleared. ($ in `message` names it.) */
-  private forgetUnwatched(dir: string, message: string): void {
+  /** A folder that could not be watched is watched now, or gone: its error is cleared. */
+  private forgetUnwatched(dir: string, now: 'watched' | 'gone'): void {
     if (!this.unwatched.delete(dir)) return;
     if (this.unwatched.size === 0) {
       if (this.unwatchedTimer) clearTimeout(this.unwatchedTimer);
       this.unwatchedTimer = null;
       this.unwatchedBackoff.reset();
     }
-    this.handlers.onCleared?.(message.replace('$', nameOf(dir)));
+    this.handlers.onCleared?.(now === 'watched' ? `watching ${nameOf(dir)} again` : `${nameOf(dir)}, which could not be watched, is gone`);
   }
 
   /** Tries the folders that could not be watched again after `delay` ms (null: the next backoff step, unless a try is already due). */

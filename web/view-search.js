@@ -4,7 +4,7 @@ import { $, h, markedText, replace, setText } from './dom.js';
 import { api, apiPath } from './api.js';
 import { fmtDay, fmtNum, isNum, plural } from './format.js';
 import { dayHref, entryHref, go, searchHref, tagHref } from './router.js';
-import { tagLink } from './view-tags.js';
+import { tagLink } from './lists.js';
 
 export const PAGE = 25;
 

@@ -19,7 +19,7 @@ import { closeDetail, openRun, reloadOpenRun } from './view-run-detail.js';
 import { loadErrors } from './view-errors.js';
 import { loadActivity, renderActivity, wireActivity } from './view-activity.js';
 import { loadTags } from './view-tags.js';
-import { wireSearch } from './view-search.js';
+import { wireSearch } from './search-box.js';
 import { wireResync } from './resync.js';
 import { connectEvents } from './live.js';
 import { startRouter } from './router.js';

@@ -1,21 +1,12 @@
 // Lists of entries: full-text search results (best match first, hits marked), the
-// entries with a tag, the entries of a day. Pages of PAGE entries with a total. The
-// search box searches as the person types.
+// entries with a tag, the entries of a day. Pages of PAGE entries with a total.
 import { $, h, markedText, replace, setText } from './dom.js';
 import { api, apiPath } from './api.js';
 import { fmtDay, fmtNum, isNum, plural } from './format.js';
-import { dayHref, entryHref, navigate, render, searchHref, tagHref } from './router.js';
+import { dayHref, entryHref, searchHref, tagHref } from './router.js';
 import { tagLink } from './lists.js';
 
 export const PAGE = 25;
-/**
- * Results follow the box this long after the last key (SPEC §4.2 asks for at most
- * 150 ms): one request per pause in typing rather than one per key, and the rest of the
- * 150 ms left for a busy main thread to run the timer late.
- */
-const TYPING_PAUSE_MS = 100;
-/** Marks a history entry made by typing: further typing replaces it, so Back leaves the search. */
-const TYPED = 'inkdexTypedSearch';
 
 let seq = 0;
 let lastKey = null;
@@ -137,58 +128,4 @@ function pager(offset, shown, total, href) {
     h('span', { class: 'pager-where' }, `Page ${fmtNum(Math.min(page, pages))} of ${fmtNum(pages)}`),
     next !== null ? h('a', { class: 'btn btn-small', href: href(next), rel: 'next' }, 'Next →') : h('span', { class: 'btn btn-small is-disabled', 'aria-hidden': 'true' }, 'Next →'),
   ];
-}
-
-let typingTimer = null;
-
-/**
- * Shows the search for what the box holds. While typing, the first change adds one
- * history entry (marked TYPED) and the next ones replace it, so Back leaves the search in
- * one step; Enter (`submit`) searches the trimmed words at once and ends the typing, so
- * the next typing starts a new entry.
- */
-function searchBox({ submit = false } = {}) {
-  clearTimeout(typingTimer);
-  typingTimer = null;
-  const value = $('search-input').value;
-  const typing = history.state && history.state[TYPED] === true;
-  // an emptied box leaves the view shown as it is, unless that view is this typed search
-  if (!submit && !typing && !value.trim()) return undefined;
-  const href = searchHref(submit ? value.trim() : value);
-  const state = submit ? null : { [TYPED]: true };
-  if (location.hash === href) {
-    if (!submit) return undefined;
-    if (typing) history.replaceState(state, '', href);
-    return render(); // Enter on the search shown searches again
-  }
-  return navigate(href, { replace: typing, state });
-}
-
-export function wireSearch() {
-  const input = $('search-input');
-  $('search-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    searchBox({ submit: true });
-  });
-  input.addEventListener('input', () => {
-    clearTimeout(typingTimer);
-    typingTimer = setTimeout(() => searchBox(), TYPING_PAUSE_MS);
-  });
-  // a link, Back or an address taken meanwhile wins over a search still waiting for the pause
-  window.addEventListener('hashchange', () => clearTimeout(typingTimer));
-  // "/" puts the cursor in the search box from anywhere but a text field
-  document.addEventListener('keydown', (e) => {
-    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
-    const t = e.target;
-    if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-    e.preventDefault();
-    input.focus();
-    input.select();
-  });
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && input.value) {
-      e.preventDefault();
-      input.value = '';
-    }
-  });
 }

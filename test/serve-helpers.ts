@@ -14,15 +14,20 @@ export interface Served {
   idle(minRuns?: number): Promise<void>;
 }
 
-/** Starts `inkdex serve JOURNAL --port 0` with its index in a temp folder. */
-export async function startServe(journal: string, extra: string[] = [], db = path.join(tmpDir('inkdex-db-'), 'index.sqlite')): Promise<Served> {
-  const cli = startCli(['serve', journal, '--port', '0', '--db', db, ...extra]);
+/** Starts `inkdex serve JOURNAL --port 0` with its index in a temp folder (`as`: another user, for permission tests). */
+export async function startServe(
+  journal: string,
+  extra: string[] = [],
+  db = path.join(tmpDir('inkdex-db-'), 'index.sqlite'),
+  as: { uid?: number; gid?: number } = {},
+): Promise<Served> {
+  const cli = startCli(['serve', journal, '--port', '0', '--db', db, ...extra], as);
   const url = await waitFor(() => /http:\/\/[^\s]+\//.exec(cli.stdout)?.[0] ?? (cli.child.exitCode !== null ? Promise.reject(new Error(cli.stderr)) : null), {
     timeoutMs: 20_000,
     message: 'serve to print its URL',
   });
   const api = async <T>(route: string, init: RequestInit & { allowError?: boolean } = {}): Promise<T> => {
-    const res = await fetchOnce(url + route.replace(/^\//, ''), init);
+    const res = await fetchRetryingStaleSocket(url + route.replace(/^\//, ''), init);
     const body = (await res.json()) as T;
     if (!res.ok && !init.allowError) throw new Error(`${route}: ${res.status} ${JSON.stringify(body)}`);
     return body;
@@ -46,23 +51,6 @@ export async function startServe(journal: string, extra: string[] = [], db = pat
   return served;
 }
 
-/**
- * fetch, trying a GET once more when the server had just closed the idle keep-alive socket
- * the request went out on (undici: "other side closed"). The test's own synchronous work
- * (spawnSync of a SQLite reader) can hold its event loop past the socket's 5 s idle
- * timeout, so the client does not learn of the close in time: a race of the harness, not
- * of the server.
- */
-async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if ((init.method ?? 'GET') !== 'GET' || code !== 'UND_ERR_SOCKET') throw err;
-    return fetch(url, init);
-  }
-}
-
 export interface EntryInfo {
   id: number;
   path: string;
@@ -82,4 +70,19 @@ export async function allEntries(s: Served): Promise<EntryInfo[]> {
 /** The entry at `path` via the API, or undefined. */
 export async function entryAt(s: Served, p: string): Promise<EntryInfo | undefined> {
   return (await allEntries(s)).find((e) => e.path === p);
+}
+
+/**
+ * fetch, retrying a GET once when the keep-alive socket it reused was closed by the server
+ * at that very moment (serve closes sockets idle for 5 s; on a loaded machine the client's
+ * own expiry can run late) — what a browser does for an idempotent request.
+ */
+async function fetchRetryingStaleSocket(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if ((init.method ?? 'GET') !== 'GET' || cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
 }

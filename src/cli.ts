@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `inkdex` binary: arguments → config → command; failures → one clear line and an
- * exit code (0 ok, 1 the run failed, 2 bad usage).
+ * exit code (0 ok, 1 the run failed, 2 bad usage). Each command's modules are loaded
+ * only when it runs (`--version` loads no index code, `sync` no HTTP server).
  */
 import { parseCommandLine, USAGE, type Config } from './commands/config.js';
 import { describeFailure } from './commands/failure.js';
 import { packageVersion } from './commands/version.js';
-import { syncCommand } from './commands/sync.js';
 
 /** The command's config once read, so that a failure can name the index it was writing. */
 let current: Config | null = null;
@@ -23,7 +23,10 @@ async function main(): Promise<number> {
   }
   const { config } = parsed;
   current = config;
-  if (config.command === 'sync') return syncCommand(config);
+  if (config.command === 'sync') {
+    const { syncCommand } = await import('./commands/sync.js');
+    return syncCommand(config);
+  }
   const { serveCommand } = await import('./commands/serve.js');
   return serveCommand(config);
 }

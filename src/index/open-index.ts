@@ -9,12 +9,13 @@ import path from 'node:path';
 import { StartError } from '../core/errors.js';
 import { INDEX_FOLDER, prepareIndexPath } from './index-path.js';
 import { acquireLock } from './lock.js';
-import { loadSql } from './wasm-database.js';
 import { ForeignFileError, removeIndexFiles } from './index-file-check.js';
 import type { EngineName, FileFate, OpenedIndex, Recovery } from '../core/seam.js';
 import { chooseEngine, namedEngine, type Engine, type NativeModule } from './engine.js';
 import { openNative, recoverNative } from './native-engine.js';
-import { openWasm, recoverWasm, startReadingWasm } from './wasm-engine.js';
+
+/** The wasm engine's modules (sql.js and the whole-file writer), loaded only when it is used. */
+const wasmEngine = (): Promise<typeof import('./wasm-engine.js')> => import('./wasm-engine.js');
 
 /** What opening an index needs to know (the command's Config has all of it). */
 export interface IndexOptions {
@@ -125,13 +126,13 @@ export async function holdIndex(engine: Engine, config: Omit<IndexOptions, 'engi
       return use(
         engine.name === 'native'
           ? openNative(engine.module, config.db, config.journal, ownPath, why)
-          : await openWasm(config.db, config.journal, { reading: Promise.resolve(null), damaged: why, legacy: false }),
+          : await (await wasmEngine()).openWasm(config.db, config.journal, { reading: Promise.resolve(null), damaged: why, legacy: false }),
       );
     },
     fate: () => opened.file.fate(),
     async recover() {
       if (opened.file.fate() === 'gone') prepareIndexPath(config.db, config.journal); // its folder may be gone too
-      const { recovery, next } = engine.name === 'native' ? recoverNative(engine.module, opened, config.journal, ownPath) : await recoverWasm(opened, config.journal);
+      const { recovery, next } = engine.name === 'native' ? recoverNative(engine.module, opened, config.journal, ownPath) : await (await wasmEngine()).recoverWasm(opened, config.journal);
       if (next) {
         use(next);
         // A run cut short by the move left its row 'running' in the file now at the path.
@@ -190,6 +191,7 @@ async function openWasmIndex(config: Omit<IndexOptions, 'engine' | 'command'>, o
   // sql.js first, before other work keeps the main thread busy (it needs a few turns of
   // the event loop: ~15 ms alone, ~95 ms during the folder walk), and before the index's
   // buffer: under an address-space limit (ulimit -v) its memory must be reserved first.
+  const { loadSql, openWasm, startReadingWasm } = await wasmEngine();
   await loadSql();
   const read = startReadingWasm(config.db, ownPath);
   read.reading.catch(() => undefined); // awaited in openWasm, after whileOpening
@@ -203,5 +205,7 @@ async function openWasmIndex(config: Omit<IndexOptions, 'engine' | 'command'>, o
  */
 export async function openIndexFile(engine: EngineName, file: string, journalRoot: string): Promise<OpenedIndex> {
   const chosen = namedEngine(engine);
-  return chosen.name === 'native' ? openNative(chosen.module, file, journalRoot) : openWasm(file, journalRoot, startReadingWasm(file));
+  if (chosen.name === 'native') return openNative(chosen.module, file, journalRoot);
+  const { openWasm, startReadingWasm } = await wasmEngine();
+  return openWasm(file, journalRoot, startReadingWasm(file));
 }

@@ -13,6 +13,8 @@ import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_
 import { SqlSyncStore } from './store.js';
 import { errorMessage } from '../core/errors.js';
 
+export { loadSql };
+
 /**
  * Starts reading the index file (off the main thread) once it is known to be inkdex's;
  * throws ForeignFileError for anyone else's file. The caller may list the folder meanwhile.

@@ -149,11 +149,11 @@ describe('Indexer batching (fake clock)', () => {
     new Indexer(inProcessWriter(fakeStore(), { root, rules: ignoreRules([]), maxFileSize: 1 << 20 }, fakeRun(calls, behave)), { root, rules: ignoreRules([]), maxFileSize: 1 << 20 });
   const incremental = (c: Call): Extract<Scope, { kind: 'incremental' }> => c.scope as Extract<Scope, { kind: 'incremental' }>;
 
-  it('a lone edit goes once events are quiet for 20 ms', async () => {
+  it('a lone edit goes once events are quiet for 5 ms', async () => {
     const calls: Call[] = [];
     const ix = make(calls);
     ix.notePath('a.md');
-    await vi.advanceTimersByTimeAsync(19);
+    await vi.advanceTimersByTimeAsync(4);
     expect(calls).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toHaveLength(1);

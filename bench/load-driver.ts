@@ -4,7 +4,8 @@
  * `inkdex serve` while a fresh startup sync and then a burst of new files run, recording
  * every latency and every error per phase.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { percentile } from './measure.js';
 import { WORDS } from './vocabulary.js';
@@ -113,9 +114,11 @@ export async function loadPhase(phase: string, o: LoadDriverOptions, until: Prom
 }
 
 /**
- * Writes `count` small new notes into a new folder `dir/TAG-N/`, as fast as possible.
+ * Writes `count` small new notes into a new folder `dir/TAG-N/`, as fast as possible, from
+ * a process of its own (as `tar -x` or a sync tool would: writing them here would hold the
+ * clients' own event loop and count as the server's latency).
  * The folder is made first and the files written once the server's watcher counts it
- * (chokidar can miss files written into a folder it has not attached to yet; that race
+ * (a watcher can miss files written into a folder it has not attached to yet; that race
  * is the watcher's business, not this load test's).
  */
 export async function writeBurst(url: string, dir: string, count: number, tag = 'burst'): Promise<void> {
@@ -125,14 +128,18 @@ export async function writeBurst(url: string, dir: string, count: number, tag = 
   await mkdir(folder, { recursive: true });
   const deadline = performance.now() + 30_000;
   while ((await dirsNow()) <= before && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (let i = 0; i < count; i += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-        writeFile(path.join(folder, `${String(i + k).padStart(5, '0')}.md`), `---\ntitle: Burst ${i + k}\n---\nburst note ${i + k} #${tag}\n`),
-      ),
-    );
-  }
+  const writer = spawn(process.execPath, ['-e', BURST_WRITER, folder, String(count), tag], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => writer.on('close', resolve));
+  if (code !== 0) throw new Error(`the burst writer exited ${code}`);
 }
+
+/** The burst's writer (see writeBurst): argv FOLDER COUNT TAG. */
+const BURST_WRITER = `
+const fs = require('node:fs');
+const [folder, count, tag] = process.argv.slice(1);
+for (let i = 0; i < Number(count); i++) {
+  fs.writeFileSync(folder + '/' + String(i).padStart(5, '0') + '.md', '---\\ntitle: Burst ' + i + '\\n---\\nburst note ' + i + ' #' + tag + '\\n');
+}`;
 
 /** Polls `/api/status` until `ok(status)` holds; rejects after `timeoutMs`. */
 export async function statusUntil(url: string, ok: (s: { state: string; counts: { entries: number }; currentRun: unknown }) => boolean, timeoutMs: number): Promise<void> {

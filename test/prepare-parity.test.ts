@@ -36,8 +36,8 @@ it('stores the same entries from the worker as parseEntry gives', { timeout: 60_
       title: p.title, date: p.date, frontmatter: p.frontmatter, body: p.body, words: p.wordCount, error: p.error,
     });
     expect(tags.get(row.id) ?? [], row.path).toEqual(p.tags);
-    expect(links.get(row.id) ?? [], row.path).toEqual(p.links);
-    expect(tasks.get(row.id) ?? [], row.path).toEqual(p.tasks);
+    expect(links.get(row.id) ?? [], row.path).toEqual(p.links.map(({ target, kind }) => ({ target, kind })));
+    expect(tasks.get(row.id) ?? [], row.path).toEqual(p.tasks.map(({ line, text, done }) => ({ line, text, done })));
   }
 });
 

@@ -71,7 +71,7 @@ describe('blocks', () => {
 });
 
 describe('links', () => {
-  const link = (target: string, anchor: string | null = null, kind: Link['kind'] = 'wiki', line = 1): Link => ({ target, kind, anchor, line });
+  const link = (target: string, anchor: string | null = null, kind: Link['kind'] = 'wiki', line = 1, form: Link['form'] = kind === 'markdown' ? 'markdown' : 'wiki'): Link => ({ target, kind, form, anchor, line });
 
   it.each<[string, string, Link[]]>([
     ['a heading', '[[Note#Heading]]', [link('Note', 'Heading')]],
@@ -86,7 +86,7 @@ describe('links', () => {
     ['a wiki embed', '![[Note]]', [link('Note', null, 'embed')]],
     ['an embedded heading', '![[Note#Part]]', [link('Note', 'Part', 'embed')]],
     ['an embedded attachment', '![[photo.png|100]]', [link('photo.png', null, 'embed')]],
-    ['a markdown image', '![alt](img/a%20b.png)', [link('img/a b.png', null, 'embed')]],
+    ['a markdown image', '![alt](img/a%20b.png)', [link('img/a b.png', null, 'embed', 1, 'markdown')]],
     ['a markdown image URL is none', '![alt](https://example.com/a.png)', []],
     ['a markdown anchor, decoded', '[x](Other%20note.md#My%20Heading)', [link('Other note.md', 'My Heading', 'markdown')]],
     ['a markdown query dropped', '[x](a.md?v=1#part)', [link('a.md', 'part', 'markdown')]],

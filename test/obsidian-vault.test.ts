@@ -1,13 +1,15 @@
 /**
  * The hand-written vault of Obsidian rules (test/fixtures/obsidian-vault/, see its README):
- * every note's `%% … expect KIND: JSON … %%` comments against what the parser gives. Each
- * case names the documentation it follows (`doc:`) or says why inkdex differs (`inkdex:`).
+ * every note's `%% … expect KIND: JSON … %%` comments against what the parser gives, and
+ * against what `inkdex serve` stores and answers (targets, anchors checked, `aliasOf`).
+ * Each case names the documentation it follows (`doc:`) or says why inkdex differs (`inkdex:`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEntry, type ParsedEntry } from '../src/core/parse.js';
-import { REPO_ROOT, walkFiles } from './helpers.js';
+import { cleanup, query, REPO_ROOT, scalar, walkFiles } from './helpers.js';
+import { startServe, type Served } from './serve-helpers.js';
 
 export const VAULT = path.join(REPO_ROOT, 'test', 'fixtures', 'obsidian-vault');
 
@@ -84,5 +86,49 @@ describe('the Obsidian-rules vault', () => {
       const actual = parsed[kind as keyof ParsedEntry] as unknown[];
       expect(project(actual, expected), `${note} ${kind}`).toEqual(expected);
     });
+  });
+});
+
+/** Each kind's rows of one entry as the index holds them, named as the parser names them. */
+const ROWS: Record<Kind, string> = {
+  aliases: 'SELECT alias AS v FROM aliases WHERE entry_id = ? ORDER BY rowid',
+  headings: 'SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY rowid',
+  blocks: 'SELECT block_id AS id, line FROM blocks WHERE entry_id = ? ORDER BY rowid',
+  links: `SELECT l.target, l.kind, l.anchor, l.line, t.path AS targetPath, l.anchor_ok AS anchorOk
+          FROM links l LEFT JOIN entries t ON t.id = l.target_id WHERE l.entry_id = ? ORDER BY l.rowid`,
+  tags: 'SELECT tag AS v FROM tags WHERE entry_id = ? ORDER BY tag',
+  tasks: 'SELECT line, text, done = 1 AS done, due, scheduled, done_date AS doneDate, priority FROM tasks WHERE entry_id = ? ORDER BY line',
+  fields: 'SELECT key, value, type, num, source, line FROM fields WHERE entry_id = ? ORDER BY rowid',
+};
+
+describe('the Obsidian-rules vault, as indexed and served', { timeout: 120_000 }, () => {
+  let served: Served;
+  let broken: Array<{ path: string; line: number; target: string; anchor: string | null; aliasOf: string | null }> = [];
+
+  beforeAll(async () => {
+    served = await startServe(VAULT);
+    await served.idle();
+    broken = (await served.api<{ links: typeof broken }>('/api/links/broken?limit=1000')).links;
+  }, 60_000);
+
+  afterAll(async () => {
+    await cleanup.run();
+  });
+
+  it.each(NOTES)('%s', (note) => {
+    const rows = expectedRows(casesOf(fs.readFileSync(path.join(VAULT, note), 'utf8')));
+    const id = scalar<number>(served.db, 'SELECT id FROM entries WHERE path = ?', [note]);
+    for (const [kind, expected] of rows) {
+      let actual: unknown[] = query<Record<string, unknown>>(served.db, ROWS[kind], [id]).map((r) => ('v' in r ? r.v : r));
+      if (kind === 'tasks') actual = actual.map((t) => ({ ...(t as object), done: (t as { done: number }).done === 1 }));
+      if (kind === 'links') {
+        actual = actual.map((l) => {
+          const link = l as { target: string; line: number; anchor: string | null };
+          const b = broken.find((x) => x.path === note && x.line === link.line && x.target === link.target && x.anchor === link.anchor);
+          return { ...link, aliasOf: b ? b.aliasOf : null };
+        });
+      }
+      expect(project(actual, expected), `${note} ${kind}`).toEqual(expected);
+    }
   });
 });

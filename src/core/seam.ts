@@ -4,7 +4,7 @@
  * engines (native SQLite in WAL mode, sql.js in memory) implement them with the same SQL;
  * no caller ever holds a handle that runs arbitrary SQL.
  */
-import type { Link, Task } from './parse.js';
+import type { Block, Field, Heading, Link, Task } from './parse.js';
 
 export type EngineName = 'native' | 'wasm';
 
@@ -39,6 +39,10 @@ export interface EntryRecord {
   tags: string[];
   links: Link[];
   tasks: Task[];
+  headings: Heading[];
+  blocks: Block[];
+  aliases: string[];
+  fields: Field[];
 }
 
 export type Trigger = 'startup' | 'watch' | 'manual' | 'scheduled' | 'cli';
@@ -177,14 +181,76 @@ export interface EntryQuery {
   tag?: string;
   from?: string;
   to?: string;
+  /** `a/b`: the entries under that folder (any depth). */
+  folder?: string;
+  /** All must hold. */
+  fields?: FieldFilter[];
   limit: number;
   offset: number;
+}
+
+/** `field=key` (has it: `value` null) or `field=key:value` (equal); both case-insensitive. */
+export interface FieldFilter {
+  key: string;
+  value: string | null;
 }
 
 export interface LinkRow {
   target: string;
   kind: string;
   targetId: number | null;
+  anchor: string | null;
+  /** Whether the target has the heading or block the anchor names; null without an anchor or a target. */
+  anchorOk: boolean | null;
+  line: number;
+}
+
+export interface TaskDetail {
+  line: number;
+  text: string;
+  done: boolean;
+  due: string | null;
+  scheduled: string | null;
+  doneDate: string | null;
+  priority: string | null;
+}
+
+export interface HeadingRow {
+  level: number;
+  text: string;
+  line: number;
+}
+
+export interface FieldRow {
+  key: string;
+  value: string;
+  type: string;
+  num: number | null;
+  source: string;
+  line: number | null;
+}
+
+/** A field key in use: in how many entries, with which types of value. */
+export interface FieldSummary {
+  key: string;
+  count: number;
+  types: string[];
+}
+
+export interface TaskQuery {
+  status?: 'open' | 'done';
+  /** YYYY-MM-DD: tasks due before that day (not on it). */
+  dueBefore?: string;
+  /** Tasks of the entries with this tag. */
+  tag?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface TaskRow extends TaskDetail {
+  entryId: number;
+  path: string;
+  title: string;
 }
 
 export interface EntryRef {
@@ -207,17 +273,25 @@ export interface EntryDetail {
   indexedAt: string;
   error: string | null;
   tags: string[];
+  aliases: string[];
+  headings: HeadingRow[];
+  fields: FieldRow[];
   links: LinkRow[];
-  tasks: Array<{ line: number; text: string; done: boolean }>;
+  tasks: TaskDetail[];
   backlinks: EntryRef[];
   history: EventRow[];
 }
 
+/** A link that resolves to no entry, or whose target lacks the heading or block it names. */
 export interface BrokenLink {
   entryId: number;
   path: string;
   target: string;
   kind: string;
+  anchor: string | null;
+  line: number;
+  /** For a link to no entry: the path of a note that has the target as an alias, else null. */
+  aliasOf: string | null;
 }
 
 export interface ActivityYear {
@@ -249,6 +323,10 @@ export interface IndexReader {
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] };
   entry(id: number): EntryDetail | undefined;
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] };
+  /** The field keys in use, most used first. */
+  fields(): FieldSummary[];
+  /** Tasks by due date (none last), then path and line. */
+  tasks(query: TaskQuery): { total: number; tasks: TaskRow[] };
 }
 
 // ---- the file ----------------------------------------------------------------------

@@ -15,10 +15,16 @@ import {
   type EntryRef,
   type EntrySummary,
   type EventRow,
+  type FieldRow,
+  type FieldSummary,
   type FileErrorRow,
+  type HeadingRow,
   type IndexReader,
   type LinkRow,
   type RunRow,
+  type TaskDetail,
+  type TaskQuery,
+  type TaskRow,
 } from '../core/seam.js';
 
 /** Marks around matched words in search snippets (plain text: render them as you like). */
@@ -28,6 +34,7 @@ export const SNIPPET_CLOSE = '»';
 const RUN_COLUMNS = `id, trigger, kind, status, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs,
   scanned, added, updated, unchanged, moved, removed, errors, message`;
 const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind, content_hash AS contentHash';
+const TASK_COLUMNS = 't.line, t.text, t.done, t.due, t.scheduled, t.done_date AS doneDate, t.priority';
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
 export class Queries implements IndexReader {
@@ -163,10 +170,16 @@ export class Queries implements IndexReader {
       indexedAt: e.indexed_at,
       error: e.error,
       tags: this.store.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
-      links: this.store.all<LinkRow>('SELECT target, kind, target_id AS targetId FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
-      tasks: this.store
-        .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
-        .map((t) => ({ ...t, done: t.done === 1 })),
+      aliases: this.store.all<{ alias: string }>('SELECT alias FROM aliases WHERE entry_id = ? ORDER BY rowid', [id]).map((r) => r.alias),
+      headings: this.store.all<HeadingRow>('SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY line', [id]),
+      fields: this.store.all<FieldRow>('SELECT key, value, type, num, source, line FROM fields WHERE entry_id = ? ORDER BY rowid', [id]),
+      links: this.store
+        .all<Omit<LinkRow, 'anchorOk'> & { anchorOk: number | null }>(
+          'SELECT target, kind, target_id AS targetId, anchor, anchor_ok AS anchorOk, line FROM links WHERE entry_id = ? ORDER BY rowid',
+          [id],
+        )
+        .map((l) => ({ ...l, anchorOk: l.anchorOk === null ? null : l.anchorOk === 1 })),
+      tasks: this.store.all<Omit<TaskDetail, 'done'> & { done: number }>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.entry_id = ? ORDER BY t.line`, [id]).map(taskDone),
       backlinks: this.store.all<EntryRef>(
         'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
         [id, id],
@@ -175,15 +188,62 @@ export class Queries implements IndexReader {
     };
   }
 
-  /** Links that resolve to no entry, by linking path. */
+  /**
+   * Links that resolve to no entry, or whose anchor names a heading or block the target
+   * has not, by linking path and line. A link to no entry names the note that has its
+   * target as an alias (`'a:'` + the name it asks for, see link-keys.ts), the shortest path
+   * first.
+   */
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] } {
-    const total = this.store.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE target_id IS NULL')!.n;
+    const broken = 'l.target_id IS NULL OR l.anchor_ok = 0';
+    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM links l WHERE ${broken}`)!.n;
     const links = this.store.all<BrokenLink>(
-      `SELECT l.entry_id AS entryId, e.path, l.target, l.kind FROM links l JOIN entries e ON e.id = l.entry_id
-       WHERE l.target_id IS NULL ORDER BY e.path, l.rowid LIMIT ? OFFSET ?`,
+      `SELECT l.entry_id AS entryId, e.path, l.target, l.kind, l.anchor, l.line,
+         CASE WHEN l.target_id IS NULL AND l.target_key IS NOT NULL THEN
+           (SELECT a.path FROM inkdex_keys k JOIN entries a ON a.id = k.entry_id WHERE k.key = 'a:' || substr(l.target_key, 3) ORDER BY length(a.path), a.path LIMIT 1)
+         END AS aliasOf
+       FROM links l JOIN entries e ON e.id = l.entry_id
+       WHERE ${broken} ORDER BY e.path, l.line, l.rowid LIMIT ? OFFSET ?`,
       [limit, offset],
     );
     return { total, links };
+  }
+
+  /** The field keys in use (keys differing only in case are one), in how many entries, most used first. */
+  fields(): FieldSummary[] {
+    return this.store
+      .all<{ key: string; count: number; types: string }>(
+        `SELECT min(key) AS key, count(DISTINCT entry_id) AS count, json_group_array(DISTINCT type) AS types
+         FROM fields GROUP BY key COLLATE NOCASE ORDER BY count DESC, key COLLATE NOCASE`,
+      )
+      .map((f) => ({ key: f.key, count: f.count, types: (JSON.parse(f.types) as string[]).sort() }));
+  }
+
+  /** Tasks by due date (none last), then path and line. */
+  tasks(query: TaskQuery): { total: number; tasks: TaskRow[] } {
+    const clauses = ['1'];
+    const params: Array<string | number> = [];
+    if (query.status !== undefined) {
+      clauses.push('t.done = ?');
+      params.push(query.status === 'done' ? 1 : 0);
+    }
+    if (query.dueBefore !== undefined) {
+      clauses.push('t.due < ?');
+      params.push(query.dueBefore);
+    }
+    if (query.tag !== undefined) {
+      clauses.push('t.entry_id IN (SELECT entry_id FROM tags WHERE tag = ?)');
+      params.push(query.tag);
+    }
+    const where = clauses.join(' AND ');
+    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
+    const rows = this.store.all<Omit<TaskRow, 'done'> & { done: number }>(
+      `SELECT t.entry_id AS entryId, e.path, e.title, ${TASK_COLUMNS}
+       FROM tasks t JOIN entries e ON e.id = t.entry_id WHERE ${where}
+       ORDER BY t.due IS NULL, t.due, e.path, t.line LIMIT ? OFFSET ?`,
+      [...params, query.limit, query.offset],
+    );
+    return { total, tasks: rows.map(taskDone) };
   }
 
   /** The entry's events, newest first, following moves back to where it was added. */
@@ -227,7 +287,22 @@ function filters(query: EntryQuery): { where: string; params: Array<string | num
     clauses.push('e.date <= ?');
     params.push(query.to);
   }
+  const folder = query.folder?.replace(/^\/+|\/+$/g, '') ?? '';
+  if (folder !== '') {
+    // A range over the path index: every path starting with `folder/` ('0' follows '/').
+    clauses.push('e.path >= ? AND e.path < ?');
+    params.push(`${folder}/`, `${folder}0`);
+  }
+  for (const f of query.fields ?? []) {
+    clauses.push(`e.id IN (SELECT entry_id FROM fields WHERE key = ? COLLATE NOCASE${f.value === null ? '' : ' AND value = ? COLLATE NOCASE'})`);
+    params.push(f.key, ...(f.value === null ? [] : [f.value]));
+  }
   return { where: clauses.join(' AND '), params };
+}
+
+/** SQLite's 1/0 as a boolean. */
+function taskDone<T extends { done: number }>(t: T): Omit<T, 'done'> & { done: boolean } {
+  return { ...t, done: t.done === 1 };
 }
 
 function plainSnippet(text: string): string {

@@ -1,10 +1,11 @@
 /**
- * The SQLite schema of SPEC §3. Bump SCHEMA_VERSION on any change: an index file with
- * another version is rebuilt from the folder rather than migrated (it is disposable).
+ * The SQLite schema of SPEC §3. Bump SCHEMA_VERSION on any change, and add the step from
+ * the previous version to migrations.ts: an index of an older version is upgraded in place
+ * (entry ids and the user's own tables kept); one of an unknown version is rebuilt.
  */
 import type { Connection } from './sql-connection.js';
 
-export const SCHEMA_VERSION = '3';
+export const SCHEMA_VERSION = '4';
 
 /**
  * PRAGMA application_id ('inkx'): marks the file as an inkdex index in its header, so a
@@ -23,6 +24,30 @@ export const WASM_PAGE_SIZE = 16384;
  * (measured on a 10k-note index, before checkpoints; NOTES.md).
  */
 export const NATIVE_PAGE_SIZE = 4096;
+
+/** The tables of Obsidian's rules (new in version 4). */
+export const OBSIDIAN_TABLES_SQL = `
+CREATE TABLE headings (entry_id INTEGER NOT NULL, level INTEGER NOT NULL, text TEXT NOT NULL, line INTEGER NOT NULL);
+CREATE INDEX headings_entry ON headings(entry_id);
+CREATE TABLE blocks (entry_id INTEGER NOT NULL, block_id TEXT NOT NULL, line INTEGER NOT NULL);
+CREATE INDEX blocks_entry ON blocks(entry_id);
+CREATE TABLE aliases (entry_id INTEGER NOT NULL, alias TEXT NOT NULL);
+CREATE INDEX aliases_entry ON aliases(entry_id);
+CREATE TABLE fields (entry_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL, num REAL,
+  source TEXT NOT NULL, line INTEGER);
+CREATE INDEX fields_entry ON fields(entry_id);
+-- Queries match keys and values case-insensitively (field=key:value).
+CREATE INDEX fields_key ON fields(key COLLATE NOCASE, value COLLATE NOCASE);
+`;
+
+/**
+ * inkdex's own bookkeeping: entries whose derived rows (tags, links, tasks, headings, …)
+ * were made by an older parser. The next run reads them again and rewrites those rows,
+ * with no event and no new indexed_at: their files did not change (see migrations.ts).
+ */
+export const STALE_TABLE_SQL = `
+CREATE TABLE inkdex_stale (entry_id INTEGER PRIMARY KEY);
+`;
 
 export const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -49,14 +74,19 @@ CREATE TABLE tags (entry_id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (en
 CREATE INDEX tags_tag ON tags(tag);
 -- target_id: the entry the link resolves to (NULL when none); target_key: what it asks
 -- for, lowercased and NFC ('n:' + a file name or 'p:' + a path, without extension; see
--- link-keys.ts), NULL when it can name no entry.
-CREATE TABLE links (entry_id INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, target_id INTEGER, target_key TEXT);
+-- link-keys.ts), NULL when it can name no entry. anchor_ok: 1 when the target has the
+-- heading or block the anchor names, 0 when not, NULL without an anchor or a target.
+-- (Columns in the order an upgraded version-3 index has them: every index looks the same.)
+CREATE TABLE links (entry_id INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, target_id INTEGER, target_key TEXT,
+  anchor TEXT, anchor_ok INTEGER, line INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX links_entry ON links(entry_id);
 CREATE INDEX links_target_key ON links(target_key);
 CREATE INDEX links_target_id ON links(target_id);
-CREATE TABLE tasks (entry_id INTEGER NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, done INTEGER NOT NULL);
+CREATE TABLE tasks (entry_id INTEGER NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, done INTEGER NOT NULL,
+  due TEXT, scheduled TEXT, done_date TEXT, priority TEXT);
 CREATE INDEX tasks_entry ON tasks(entry_id);
--- External content: the text lives once, in entries; the FTS index refers to it by rowid.
+CREATE INDEX tasks_due ON tasks(due);
+${OBSIDIAN_TABLES_SQL}-- External content: the text lives once, in entries; the FTS index refers to it by rowid.
 CREATE VIRTUAL TABLE entries_fts USING fts4(content="entries", title, body, tokenize=unicode61 "remove_diacritics=2");
 -- Merge FTS segments a little on every write rather than in one big merge now and then:
 -- no optimize pass after bulk builds (which left ~20 % of the file as free pages), and
@@ -81,10 +111,11 @@ CREATE TABLE file_errors (path TEXT PRIMARY KEY, run_id INTEGER, at TEXT NOT NUL
 -- only when the mtime is well before that moment (a write in the same clock tick as
 -- our read would otherwise go unseen).
 CREATE TABLE inkdex_checks (entry_id INTEGER PRIMARY KEY, checked_ms INTEGER NOT NULL);
--- The keys each entry answers to in link resolution (its name and its path, see links).
+-- The keys each entry answers to (see link-keys.ts): its name and its path in link
+-- resolution, and its aliases ('a:'), which name the note a broken link may have meant.
 CREATE TABLE inkdex_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL, PRIMARY KEY (key, entry_id)) WITHOUT ROWID;
 CREATE INDEX inkdex_keys_entry ON inkdex_keys(entry_id);
-`;
+${STALE_TABLE_SQL}`;
 
 /**
  * An index made before inkdex marked its files (no application_id), or one whose mark had

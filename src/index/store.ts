@@ -5,8 +5,8 @@
  * wasm-engine.ts); reads for the API are queries.ts's.
  */
 import { KEEP_EVENTS, KEEP_RUNS } from './schema.js';
-import type { Connection } from './sql-connection.js';
-import { entryKeys, linkKey } from '../core/link-keys.js';
+import type { Connection, SqlParam } from './sql-connection.js';
+import { aliasKey, anchorKey, entryKeys, headingKey, linkKey } from '../core/link-keys.js';
 import type { EntryRecord, EventKind, IndexedFile, IndexedStat, RunKind, RunStats, RunStatus, SyncStore, Trigger } from '../core/seam.js';
 
 /** checkedMs of a file read long after its mtime (no inkdex_checks row): never racy. */
@@ -21,8 +21,24 @@ const RESOLVE = `(SELECT k.entry_id FROM inkdex_keys k JOIN entries t ON t.id = 
   ORDER BY rtrim(t.path, replace(t.path, '/', '')) = (SELECT rtrim(f.path, replace(f.path, '/', '')) FROM entries f WHERE f.id = links.entry_id) DESC,
     length(t.path), t.path LIMIT 1)`;
 
+/**
+ * Whether a link's target has the heading or block its anchor names (SPEC §3): headings
+ * compared by headingKey (case-insensitive, spaces collapsed), block ids in any case;
+ * NULL without an anchor or a target. The key functions are registered on the writer's
+ * connection (see the constructor).
+ */
+const ANCHOR_OK = `CASE WHEN anchor IS NULL OR target_id IS NULL THEN NULL
+  WHEN substr(anchor, 1, 1) = '^' THEN EXISTS (SELECT 1 FROM blocks b WHERE b.entry_id = links.target_id AND lower(b.block_id) = lower(links.anchor))
+  ELSE EXISTS (SELECT 1 FROM headings h WHERE h.entry_id = links.target_id AND inkdex_heading_key(h.text) = inkdex_anchor_key(links.anchor)) END`;
+
+/** Child rows go in as multi-row INSERTs of up to this many rows (one statement each, cached per row count). */
+const ROWS_PER_INSERT = 32;
+
 /** How long a run waits for another connection's write to finish before trying anyway. */
 const WRITABLE_WAIT_MS = 30_000;
+
+/** The tables of rows derived from an entry's text, rewritten whenever it is. */
+const CHILD_TABLES = ['tags', 'links', 'tasks', 'headings', 'blocks', 'aliases', 'fields'];
 
 const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
 
@@ -36,6 +52,8 @@ export class Store implements SyncStore {
   private readonly keysChanged = new Set<string>();
   /** Set during a bulk run: every link is resolved once, at its end (see finishBulk). */
   private linksDeferred = false;
+  /** Entries whose headings or blocks may have changed: the anchors of links to them are checked again at commit. */
+  private readonly anchorsOf = new Set<number>();
 
   /**
    * @param reserve makes room for this many more bytes of database, where the engine
@@ -44,7 +62,10 @@ export class Store implements SyncStore {
   constructor(
     private readonly db: Connection,
     private readonly reserve: (bytes: number) => void = () => undefined,
-  ) {}
+  ) {
+    db.defineFunction('inkdex_heading_key', ((text: string) => headingKey(text)) as never);
+    db.defineFunction('inkdex_anchor_key', ((anchor: string) => anchorKey(anchor)) as never);
+  }
 
   async writable(): Promise<void> {
     const deadline = Date.now() + WRITABLE_WAIT_MS;
@@ -66,6 +87,7 @@ export class Store implements SyncStore {
     this.ftsPending.clear();
     this.linksOf.clear();
     this.keysChanged.clear();
+    this.anchorsOf.clear();
     this.db.rollback();
   }
 
@@ -169,6 +191,21 @@ export class Store implements SyncStore {
     this.writeChildren(id, e);
     this.setChecked(id, racyCheckedMs);
     this.ftsInsert(id);
+    this.db.run('DELETE FROM inkdex_stale WHERE entry_id = ?', [id]);
+  }
+
+  /**
+   * Same bytes, read again by a newer parser (see inkdex_stale): everything derived from
+   * them is rewritten, but not `indexed_at` — the content did not change.
+   */
+  rederiveEntry(id: number, e: EntryRecord, racyCheckedMs: number | null): void {
+    const at = this.db.get<{ indexed_at: string }>('SELECT indexed_at FROM entries WHERE id = ?', [id]);
+    if (at) this.updateEntry(id, e, at.indexed_at, racyCheckedMs);
+  }
+
+  /** Entries whose derived rows an older parser made (after an upgrade), to be read again. */
+  staleEntries(): Set<number> {
+    return new Set(this.db.all<{ entry_id: number }>('SELECT entry_id FROM inkdex_stale').map((r) => r.entry_id));
   }
 
   /** Same bytes, new stat: refresh size/mtime without touching the content. */
@@ -183,6 +220,7 @@ export class Store implements SyncStore {
     if (before) this.dropKeys(id, before.path);
     this.deleteChildren(id);
     this.db.run('DELETE FROM inkdex_checks WHERE entry_id = ?', [id]);
+    this.db.run('DELETE FROM inkdex_stale WHERE entry_id = ?', [id]);
     this.db.run('DELETE FROM entries WHERE id = ?', [id]);
   }
 
@@ -196,10 +234,37 @@ export class Store implements SyncStore {
   }
 
   private writeChildren(id: number, e: EntryRecord): void {
-    for (const tag of e.tags) this.db.run('INSERT OR IGNORE INTO tags(entry_id, tag) VALUES (?, ?)', [id, tag]);
-    for (const l of e.links) this.db.run('INSERT INTO links(entry_id, target, kind, target_key) VALUES (?, ?, ?, ?)', [id, l.target, l.kind, linkKey(l.target, l.kind, e.path)]);
+    this.insertRows('tags', 'entry_id, tag', e.tags.map((tag) => [id, tag]), 'OR IGNORE');
+    this.insertRows(
+      'links',
+      'entry_id, target, kind, target_key, anchor, line',
+      e.links.map((l) => [id, l.target, l.kind, linkKey(l.target, l.form, e.path), l.anchor, l.line]),
+    );
     if (e.links.length > 0 && !this.linksDeferred) this.linksOf.add(id);
-    for (const t of e.tasks) this.db.run('INSERT INTO tasks(entry_id, line, text, done) VALUES (?, ?, ?, ?)', [id, t.line, t.text, t.done ? 1 : 0]);
+    this.insertRows(
+      'tasks',
+      'entry_id, line, text, done, due, scheduled, done_date, priority',
+      e.tasks.map((t) => [id, t.line, t.text, t.done ? 1 : 0, t.due, t.scheduled, t.doneDate, t.priority]),
+    );
+    this.insertRows('headings', 'entry_id, level, text, line', e.headings.map((h) => [id, h.level, h.text, h.line]));
+    this.insertRows('blocks', 'entry_id, block_id, line', e.blocks.map((b) => [id, b.id, b.line]));
+    this.insertRows('aliases', 'entry_id, alias', e.aliases.map((a) => [id, a]));
+    this.insertRows('inkdex_keys', 'key, entry_id', e.aliases.map((a) => [aliasKey(a), id]), 'OR IGNORE');
+    this.insertRows('fields', 'entry_id, key, value, type, num, source, line', e.fields.map((f) => [id, f.key, f.value, f.type, f.num, f.source, f.line]));
+    // Links to this entry may name a heading or block it has only now (or no longer).
+    if (!this.linksDeferred) this.anchorsOf.add(id);
+  }
+
+  /**
+   * Rows of one table, several per statement: one statement per row cost sql.js a
+   * conversion of its parameters each (multi-row INSERTs measured ~10 % faster; NOTES.md).
+   */
+  private insertRows(table: string, columns: string, rows: SqlParam[][], or = ''): void {
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      const one = `(${chunk[0]!.map(() => '?').join(', ')})`;
+      this.db.run(`INSERT ${or} INTO ${table}(${columns}) VALUES ${Array(chunk.length).fill(one).join(', ')}`, chunk.flat());
+    }
   }
 
   private writeKeys(id: number, path: string): void {
@@ -220,24 +285,31 @@ export class Store implements SyncStore {
    * key that an added, moved or removed entry answers to (or answered to).
    */
   private resolveLinks(): void {
-    if (this.keysChanged.size > 0) {
-      this.db.run(`UPDATE links SET target_id = ${RESOLVE} WHERE target_key IN (SELECT value FROM json_each(?))`, [JSON.stringify([...this.keysChanged])]);
-      this.keysChanged.clear();
+    const keys = JSON.stringify([...this.keysChanged]);
+    const entries = JSON.stringify([...this.linksOf]);
+    if (this.keysChanged.size > 0) this.db.run(`UPDATE links SET target_id = ${RESOLVE} WHERE target_key IN (SELECT value FROM json_each(?))`, [keys]);
+    if (this.linksOf.size > 0) this.db.run(`UPDATE links SET target_id = ${RESOLVE} WHERE entry_id IN (SELECT value FROM json_each(?))`, [entries]);
+    // Anchors, once targets are known: of the links just (re)resolved, and of the links to
+    // entries whose headings or blocks were rewritten.
+    if (this.keysChanged.size > 0) this.db.run(`UPDATE links SET anchor_ok = ${ANCHOR_OK} WHERE anchor IS NOT NULL AND target_key IN (SELECT value FROM json_each(?))`, [keys]);
+    if (this.linksOf.size > 0) this.db.run(`UPDATE links SET anchor_ok = ${ANCHOR_OK} WHERE anchor IS NOT NULL AND entry_id IN (SELECT value FROM json_each(?))`, [entries]);
+    if (this.anchorsOf.size > 0) {
+      this.db.run(`UPDATE links SET anchor_ok = ${ANCHOR_OK} WHERE anchor IS NOT NULL AND target_id IN (SELECT value FROM json_each(?))`, [JSON.stringify([...this.anchorsOf])]);
     }
-    if (this.linksOf.size > 0) {
-      this.db.run(`UPDATE links SET target_id = ${RESOLVE} WHERE entry_id IN (SELECT value FROM json_each(?))`, [JSON.stringify([...this.linksOf])]);
-      this.linksOf.clear();
-    }
+    this.keysChanged.clear();
+    this.linksOf.clear();
+    this.anchorsOf.clear();
   }
 
   private resolveAllLinks(): void {
     this.db.run(`UPDATE links SET target_id = ${RESOLVE} WHERE target_key IS NOT NULL`);
+    this.db.run(`UPDATE links SET anchor_ok = ${ANCHOR_OK} WHERE anchor IS NOT NULL`);
   }
 
   private deleteChildren(id: number): void {
-    this.db.run('DELETE FROM tags WHERE entry_id = ?', [id]);
-    this.db.run('DELETE FROM links WHERE entry_id = ?', [id]);
-    this.db.run('DELETE FROM tasks WHERE entry_id = ?', [id]);
+    for (const table of CHILD_TABLES) this.db.run(`DELETE FROM ${table} WHERE entry_id = ?`, [id]);
+    // The alias keys go with the aliases ('a:' … 'a;' is every key starting with 'a:').
+    this.db.run("DELETE FROM inkdex_keys WHERE entry_id = ? AND key >= 'a:' AND key < 'a;'", [id]);
   }
 
   /**

@@ -10,6 +10,8 @@ export interface Link {
   /** What the link names, without its anchor or shown text; '' for a link into the note itself (`[[#Heading]]`). */
   target: string;
   kind: LinkKind;
+  /** How it was written: `[[…]]` names a note by name or path, `(…)` a path relative to the note (an embed is either). */
+  form: 'wiki' | 'markdown';
   /** The part after '#': a heading, or '^id' for a block; null when none. */
   anchor: string | null;
   /** 1-based line in the file. */

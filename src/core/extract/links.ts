@@ -15,8 +15,8 @@ const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 export function extractLinks(line: Line, found: Found): void {
   let text = line.text;
   if (!text.includes('[')) return;
-  const add = (target: string, kind: LinkKind, anchor: string | null): void => {
-    found.links.push({ target: nfc(target), kind, anchor: anchor === null ? null : nfc(anchor), line: line.number });
+  const add = (target: string, kind: LinkKind, form: 'wiki' | 'markdown', anchor: string | null): void => {
+    found.links.push({ target: nfc(target), kind, form, anchor: anchor === null ? null : nfc(anchor), line: line.number });
   };
   text = text.replace(WIKILINK, (whole, inner: string) => {
     // `[[Note\|shown]]`: the escaped pipe Obsidian writes inside tables.
@@ -24,13 +24,13 @@ export function extractLinks(line: Line, found: Found): void {
     const hash = wanted.indexOf('#');
     const target = (hash === -1 ? wanted : wanted.slice(0, hash)).trim();
     const anchor = hash === -1 ? '' : wanted.slice(hash + 1).trim();
-    if (target !== '' || anchor !== '') add(target, whole.startsWith('!') ? 'embed' : 'wiki', anchor === '' ? null : anchor);
+    if (target !== '' || anchor !== '') add(target, whole.startsWith('!') ? 'embed' : 'wiki', 'wiki', anchor === '' ? null : anchor);
     return blank(whole);
   });
   if (text.includes('](')) {
     text = text.replace(MD_LINK, (whole, bang: string, dest: string) => {
       const link = markdownDestination(dest);
-      if (link !== null) add(link.target, bang === '' ? 'markdown' : 'embed', link.anchor);
+      if (link !== null) add(link.target, bang === '' ? 'markdown' : 'embed', 'markdown', link.anchor);
       return whole.slice(0, whole.indexOf('](') + 1) + blank(whole.slice(whole.indexOf('](') + 1));
     });
   }

@@ -5,7 +5,7 @@
  */
 import { bm25, RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
 import type { Connection } from './sql-connection.js';
-import { BadQueryError } from '../core/errors.js';
+import { BadQueryError, errorMessage } from '../core/errors.js';
 import {
   type ActivityYear,
   type BrokenLink,
@@ -38,61 +38,61 @@ const TASK_COLUMNS = 't.line, t.text, t.done, t.due, t.scheduled, t.done_date AS
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
 export class Queries implements IndexReader {
-  constructor(private readonly store: Connection) {
+  constructor(private readonly db: Connection) {
     // The search rank, on the connection the searches run on (both engines).
-    store.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
+    db.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
   }
 
   counts(): Counts {
-    return this.store.get<Counts>(
+    return this.db.get<Counts>(
       'SELECT (SELECT count(*) FROM entries) AS entries, (SELECT count(DISTINCT tag) FROM tags) AS tags, (SELECT count(*) FROM file_errors) AS errors',
     )!;
   }
 
   runs(limit: number, before: number | null): RunRow[] {
-    return this.store.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id < ? ORDER BY id DESC LIMIT ?`, [before ?? Number.MAX_SAFE_INTEGER, limit]);
+    return this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id < ? ORDER BY id DESC LIMIT ?`, [before ?? Number.MAX_SAFE_INTEGER, limit]);
   }
 
   run(id: number): RunRow | undefined {
-    return this.store.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id = ?`, [id]);
+    return this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id = ?`, [id]);
   }
 
   lastFinishedRun(): RunRow | undefined {
-    return this.store.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`);
+    return this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`);
   }
 
   /** The run's events, each with the entry now at its path (null when none is). */
   runEvents(runId: number): EventRow[] {
-    return this.store.all<EventRow>(
+    return this.db.all<EventRow>(
       `SELECT ${EVENT_COLUMNS_EV}, e.id AS entryId FROM entry_events ev LEFT JOIN entries e ON e.path = ev.path WHERE ev.run_id = ? ORDER BY ev.id`,
       [runId],
     );
   }
 
   runErrors(runId: number): FileErrorRow[] {
-    return this.store.all<FileErrorRow>(
+    return this.db.all<FileErrorRow>(
       'SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path WHERE f.run_id = ? ORDER BY f.path',
       [runId],
     );
   }
 
   fileErrors(): FileErrorRow[] {
-    return this.store.all<FileErrorRow>('SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path ORDER BY f.path');
+    return this.db.all<FileErrorRow>('SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path ORDER BY f.path');
   }
 
   tags(): Array<{ tag: string; count: number }> {
-    return this.store.all('SELECT tag, count(*) AS count FROM tags GROUP BY tag ORDER BY count DESC, tag');
+    return this.db.all('SELECT tag, count(*) AS count FROM tags GROUP BY tag ORDER BY count DESC, tag');
   }
 
   /** Entries per day of one year (the latest with dated entries unless asked), and every year's total. */
   activity(year: number | null): ActivityYear {
-    const years = this.store.all<{ year: number; count: number }>(
+    const years = this.db.all<{ year: number; count: number }>(
       'SELECT CAST(substr(date, 1, 4) AS INTEGER) AS year, count(*) AS count FROM entries WHERE date IS NOT NULL GROUP BY 1 ORDER BY 1',
     );
     const shown = year ?? years.at(-1)?.year ?? null;
     if (shown === null) return { year: null, years, days: [] };
     const y = String(shown).padStart(4, '0');
-    const days = this.store.all<{ date: string; count: number }>(
+    const days = this.db.all<{ date: string; count: number }>(
       'SELECT date, count(*) AS count FROM entries WHERE date >= ? AND date <= ? GROUP BY date ORDER BY date',
       [`${y}-01-01`, `${y}-12-31`],
     );
@@ -114,7 +114,7 @@ export class Queries implements IndexReader {
       try {
         return this.listEntries(query, quoted);
       } catch (err) {
-        throw new BadQueryError(`invalid search query: ${err instanceof Error ? err.message : String(err)}`);
+        throw new BadQueryError(`invalid search query: ${errorMessage(err)}`);
       }
     }
   }
@@ -128,12 +128,12 @@ export class Queries implements IndexReader {
     const snippet = match === null ? 'substr(e.body, 1, 400)' : `snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', -1, 24)`;
     // Best match first (BM25 over matchinfo, see rank.ts), then newest.
     const order = match === null ? 'e.date IS NULL, e.date DESC, e.path' : `${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}')) DESC, e.date IS NULL, e.date DESC, e.path`;
-    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
     // Without a query, the page's rows are picked first and only they get a snippet and
     // tags (sorting every entry with them cost ~32 ms at 10k notes, this ~11 ms). With one,
     // the rank dominates and a second full-text pass would cost more than it saves.
     const pick = match === null ? `e.id IN (SELECT e.id FROM ${from} WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?)` : condition;
-    const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
+    const rows = this.db.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
       `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, ${snippet} AS snippet,
          (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
        FROM ${from} WHERE ${pick}
@@ -151,7 +151,7 @@ export class Queries implements IndexReader {
   }
 
   entry(id: number): EntryDetail | undefined {
-    const e = this.store.get<{
+    const e = this.db.get<{
       id: number; path: string; title: string; date: string | null; frontmatter: string; body: string; word_count: number;
       content_hash: string; size: number; mtime_ms: number; indexed_at: string; error: string | null;
     }>('SELECT * FROM entries WHERE id = ?', [id]);
@@ -169,18 +169,18 @@ export class Queries implements IndexReader {
       mtimeMs: e.mtime_ms,
       indexedAt: e.indexed_at,
       error: e.error,
-      tags: this.store.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
-      aliases: this.store.all<{ alias: string }>('SELECT alias FROM aliases WHERE entry_id = ? ORDER BY rowid', [id]).map((r) => r.alias),
-      headings: this.store.all<HeadingRow>('SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY line', [id]),
-      fields: this.store.all<FieldRow>('SELECT key, value, type, num, source, line FROM fields WHERE entry_id = ? ORDER BY rowid', [id]),
-      links: this.store
+      tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
+      aliases: this.db.all<{ alias: string }>('SELECT alias FROM aliases WHERE entry_id = ? ORDER BY rowid', [id]).map((r) => r.alias),
+      headings: this.db.all<HeadingRow>('SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY line', [id]),
+      fields: this.db.all<FieldRow>('SELECT key, value, type, num, source, line FROM fields WHERE entry_id = ? ORDER BY rowid', [id]),
+      links: this.db
         .all<Omit<LinkRow, 'anchorOk'> & { anchorOk: number | null }>(
           'SELECT target, kind, target_id AS targetId, anchor, anchor_ok AS anchorOk, line FROM links WHERE entry_id = ? ORDER BY rowid',
           [id],
         )
         .map((l) => ({ ...l, anchorOk: l.anchorOk === null ? null : l.anchorOk === 1 })),
-      tasks: this.store.all<Omit<TaskDetail, 'done'> & { done: number }>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.entry_id = ? ORDER BY t.line`, [id]).map(taskDone),
-      backlinks: this.store.all<EntryRef>(
+      tasks: this.db.all<Omit<TaskDetail, 'done'> & { done: number }>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.entry_id = ? ORDER BY t.line`, [id]).map(taskDone),
+      backlinks: this.db.all<EntryRef>(
         'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
         [id, id],
       ),
@@ -196,8 +196,8 @@ export class Queries implements IndexReader {
    */
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] } {
     const broken = 'l.target_id IS NULL OR l.anchor_ok = 0';
-    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM links l WHERE ${broken}`)!.n;
-    const links = this.store.all<BrokenLink>(
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM links l WHERE ${broken}`)!.n;
+    const links = this.db.all<BrokenLink>(
       `SELECT l.entry_id AS entryId, e.path, l.target, l.kind, l.anchor, l.line,
          CASE WHEN l.target_id IS NULL AND l.target_key IS NOT NULL THEN
            (SELECT a.path FROM inkdex_keys k JOIN entries a ON a.id = k.entry_id WHERE k.key = 'a:' || substr(l.target_key, 3) ORDER BY length(a.path), a.path LIMIT 1)
@@ -211,7 +211,7 @@ export class Queries implements IndexReader {
 
   /** The field keys in use (keys differing only in case are one), in how many entries, most used first. */
   fields(): FieldSummary[] {
-    return this.store
+    return this.db
       .all<{ key: string; count: number; types: string }>(
         `SELECT min(key) AS key, count(DISTINCT entry_id) AS count, json_group_array(DISTINCT type) AS types
          FROM fields GROUP BY key COLLATE NOCASE ORDER BY count DESC, key COLLATE NOCASE`,
@@ -236,8 +236,8 @@ export class Queries implements IndexReader {
       params.push(query.tag);
     }
     const where = clauses.join(' AND ');
-    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
-    const rows = this.store.all<Omit<TaskRow, 'done'> & { done: number }>(
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
+    const rows = this.db.all<Omit<TaskRow, 'done'> & { done: number }>(
       `SELECT t.entry_id AS entryId, e.path, e.title, ${TASK_COLUMNS}
        FROM tasks t JOIN entries e ON e.id = t.entry_id WHERE ${where}
        ORDER BY t.due IS NULL, t.due, e.path, t.line LIMIT ? OFFSET ?`,
@@ -252,7 +252,7 @@ export class Queries implements IndexReader {
     let current = path;
     let beforeId = Number.MAX_SAFE_INTEGER;
     for (let guard = 0; guard < 10_000; guard++) {
-      const rows = this.store.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE path = ? AND id < ? ORDER BY id DESC`, [current, beforeId]);
+      const rows = this.db.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE path = ? AND id < ? ORDER BY id DESC`, [current, beforeId]);
       let next: EventRow | null = null;
       for (const row of rows) {
         if (row.kind === 'removed') break; // an earlier file that lived at this path

@@ -104,6 +104,13 @@ export interface EntryStore {
   /** Same bytes, new stat: refresh size/mtime without touching the content. */
   refreshStat(id: number, size: number, mtimeMs: number, racyCheckedMs: number | null): void;
   removeEntry(id: number): void;
+  /**
+   * Entries whose derived rows an older parser made (an upgraded index): a run reads them
+   * again, even when their stat is unchanged, and rewrites those rows with `rederiveEntry`.
+   */
+  staleEntries(): Set<number>;
+  /** Same bytes, read by today's parser: its rows rewritten, with no new `indexed_at` (no event either: the file did not change). */
+  rederiveEntry(id: number, e: EntryRecord, racyCheckedMs: number | null): void;
 
   setFileError(path: string, runId: number, at: string, message: string): void;
   /** After a successful read of unchanged bytes: the only error left is the entry's own. */
@@ -391,4 +398,8 @@ export interface OpenedIndex {
   file: IndexFile;
   /** Why the file on disk was not used (corrupt, truncated, other schema), when it was not. */
   rebuiltBecause: string | null;
+  /** The schema version the file had when it was upgraded in place on opening, else null. */
+  upgradedFrom: string | null;
+  /** After a rebuild: the user's own tables and views made again in the new index, and those that could not be. */
+  carried: { carried: string[]; lost: string[] } | null;
 }

@@ -4,14 +4,17 @@
  * read while the old file is still open, made again once the new schema is there. What
  * cannot be read or made again is named, for the log.
  */
+import { errorMessage as message } from '../core/errors.js';
+import { namesAddedSince } from './migrations.js';
 import { SCHEMA_SQL } from './schema.js';
 import type { Connection, SqlParam } from './sql-connection.js';
 
 /** Every object inkdex makes, of this version and the ones before (an index dropped in version 2). */
 const INKDEX_NAMES = new Set([...SCHEMA_SQL.matchAll(/CREATE (?:VIRTUAL )?(?:TABLE|INDEX) (\w+)/g)].map((m) => m[1]!).concat(['links_target']));
 
-/** inkdex's own, or SQLite's: never carried. */
-function isInkdex(name: string): boolean {
+/** inkdex's own in an index of `version`, or SQLite's: never carried. */
+function isInkdex(name: string, newer: Set<string>): boolean {
+  if (newer.has(name)) return false; // the user's, in an index from before inkdex had one of that name
   return INKDEX_NAMES.has(name) || name.startsWith('sqlite_') || name.startsWith('inkdex_') || name.startsWith('entries_fts');
 }
 
@@ -34,9 +37,13 @@ function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** The user's objects in `old` (an index about to be replaced), with the rows of their tables. */
-export function readUserObjects(old: Connection): UserObjects {
+/**
+ * The user's objects in `old` (an index about to be replaced), with the rows of their tables.
+ * @param version the index's schema version, when known
+ */
+export function readUserObjects(old: Connection, version: string | null): UserObjects {
   const found: UserObjects = { tables: [], others: [], lost: [] };
+  const newer = namesAddedSince(version);
   let objects: SchemaObject[];
   try {
     objects = old.all<SchemaObject>("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid");
@@ -47,7 +54,7 @@ export function readUserObjects(old: Connection): UserObjects {
   // A virtual table's shadow tables (`x_content`, `x_segments`, …) come back with it.
   const virtual = objects.filter((o) => o.type === 'table' && /^CREATE\s+VIRTUAL/i.test(o.sql)).map((o) => `${o.name}_`);
   for (const o of objects) {
-    if (isInkdex(o.name)) continue;
+    if (isInkdex(o.name, newer)) continue;
     if (o.type !== 'table') {
       found.others.push(o);
       continue;
@@ -114,8 +121,4 @@ export function carriedLine(result: { carried: string[]; lost: string[] }): stri
   if (result.carried.length > 0) parts.push(`kept your own tables and views in the new index: ${result.carried.join(', ')}`);
   if (result.lost.length > 0) parts.push(`could not keep: ${result.lost.join('; ')}`);
   return parts.join('; ');
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { parseEntry } from '../src/core/parse.js';
+import { CHILD_INDEXES } from '../src/index/schema.js';
 import { cleanup, makeJournal, query, runCli, tmpDir } from './helpers.js';
 
 afterEach(() => cleanup.run());
@@ -59,6 +60,9 @@ it('stores the same entries from the worker as parseEntry gives', { timeout: 60_
   expect(fields.size).toBeGreaterThan(700);
   expect(query(db, "SELECT count(*) AS n FROM links WHERE kind = 'embed' AND anchor_ok = 1")[0]).toEqual({ n: 1100 });
   expect(query(db, "SELECT count(*) AS n FROM links WHERE target = '' AND anchor_ok = 1")[0]).toEqual({ n: 1100 });
+  // A first build leaves the child tables' indexes out while it runs: all are back at its end.
+  const indexes = query<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").map((r) => r.name);
+  expect(indexes).toEqual(expect.arrayContaining(CHILD_INDEXES.map((i) => i.name)));
 });
 
 function group<R extends { entry_id: number }, T>(rows: R[], pick: (r: R) => T): Map<number, T[]> {

@@ -125,3 +125,15 @@ describe('an index that cannot be upgraded', () => {
     expect(query(db, 'SELECT count(*) AS n FROM my_ratings')).toEqual([{ n: 4 }]);
   });
 });
+
+describe('an index whose first build was killed before its end', () => {
+  it.each(['native', 'wasm'])('gets back the indexes that build had left out (%s)', { timeout: 60_000 }, async (engine) => {
+    const { journal, db } = copyFixture();
+    await sync(journal, db, engine);
+    // What a CLI first build killed half-way leaves: its child indexes not made yet.
+    execSql(db, 'DROP INDEX fields_key; DROP INDEX links_target_id; DROP INDEX tags_tag;');
+    await sync(journal, db, engine);
+    const names = query<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE type = 'index'").map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['fields_key', 'links_target_id', 'tags_tag']));
+  });
+});

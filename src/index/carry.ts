@@ -10,7 +10,7 @@ import { SCHEMA_SQL } from './schema.js';
 import type { Connection, SqlParam } from './sql-connection.js';
 
 /** Every object inkdex makes, of this version and the ones before (an index dropped in version 2). */
-const INKDEX_NAMES = new Set([...SCHEMA_SQL.matchAll(/CREATE (?:VIRTUAL )?(?:TABLE|INDEX) (\w+)/g)].map((m) => m[1]!).concat(['links_target']));
+const INKDEX_NAMES = new Set([...SCHEMA_SQL.matchAll(/CREATE (?:VIRTUAL )?(?:TABLE|INDEX) (?:IF NOT EXISTS )?(\w+)/g)].map((m) => m[1]!).concat(['links_target']));
 
 /** inkdex's own in an index of `version`, or SQLite's: never carried. */
 function isInkdex(name: string, newer: Set<string>): boolean {

@@ -8,7 +8,7 @@
  */
 import { errorMessage } from '../core/errors.js';
 import { otherSchema } from './index-file-check.js';
-import { OBSIDIAN_TABLES_SQL, SCHEMA_VERSION, STALE_TABLE_SQL, VERSION_SQL } from './schema.js';
+import { childIndexesSql, OBSIDIAN_TABLES_SQL, SCHEMA_VERSION, STALE_TABLE_SQL, VERSION_SQL } from './schema.js';
 import type { Connection } from './sql-connection.js';
 
 export interface Migration {
@@ -34,8 +34,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN scheduled TEXT;
       ALTER TABLE tasks ADD COLUMN done_date TEXT;
       ALTER TABLE tasks ADD COLUMN priority TEXT;
-      CREATE INDEX tasks_due ON tasks(due);
       ${OBSIDIAN_TABLES_SQL}
+      ${childIndexesSql(['tasks_due', 'headings_entry', 'blocks_entry', 'aliases_entry', 'fields_entry', 'fields_key'])}
       ${STALE_TABLE_SQL}
       INSERT INTO inkdex_stale(entry_id) SELECT id FROM entries;
     `,
@@ -48,7 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
  */
 export function namesAddedSince(version: string | null): Set<string> {
   const steps = upgradeSteps(version) ?? [];
-  return new Set(steps.flatMap((s) => [...s.sql.matchAll(/CREATE (?:VIRTUAL )?(?:TABLE|INDEX) (\w+)/g)].map((m) => m[1]!)));
+  return new Set(steps.flatMap((s) => [...s.sql.matchAll(/CREATE (?:VIRTUAL )?(?:TABLE|INDEX) (?:IF NOT EXISTS )?(\w+)/g)].map((m) => m[1]!)));
 }
 
 /** The steps from `version` to today's, or null when there is no way (unknown, newer, damaged). */

@@ -8,7 +8,7 @@ import { foreignFile, inspectIndexFile, otherSchema, removeIndexFiles } from './
 import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
 import { NativeDatabase, type loadNative } from './native-database.js';
 import { Queries } from './queries.js';
-import { APPLICATION_ID, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
+import { APPLICATION_ID, ensureChildIndexes, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
 import { SqlSyncStore } from './store.js';
 import { readUserObjects, restoreUserObjects, type UserObjects } from './carry.js';
 import { bringUpToDate, upgradeSteps } from './migrations.js';
@@ -84,6 +84,7 @@ export function openNative(native: NativeModule, file: string, journalRoot: stri
     if (userObjects) carried = restoreUserObjects(db, userObjects);
   }
   configure(db);
+  ensureChildIndexes(db);
   const store = new SqlSyncStore(db);
   store.setMeta('journal_root', journalRoot);
   store.setMeta(OPEN_MARK, '1');

@@ -25,20 +25,49 @@ export const WASM_PAGE_SIZE = 16384;
  */
 export const NATIVE_PAGE_SIZE = 4096;
 
-/** The tables of Obsidian's rules (new in version 4). */
+/** The tables of Obsidian's rules (new in version 4; their indexes are in CHILD_INDEXES). */
 export const OBSIDIAN_TABLES_SQL = `
 CREATE TABLE headings (entry_id INTEGER NOT NULL, level INTEGER NOT NULL, text TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE INDEX headings_entry ON headings(entry_id);
 CREATE TABLE blocks (entry_id INTEGER NOT NULL, block_id TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE INDEX blocks_entry ON blocks(entry_id);
 CREATE TABLE aliases (entry_id INTEGER NOT NULL, alias TEXT NOT NULL);
-CREATE INDEX aliases_entry ON aliases(entry_id);
 CREATE TABLE fields (entry_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL, num REAL,
   source TEXT NOT NULL, line INTEGER);
-CREATE INDEX fields_entry ON fields(entry_id);
--- Queries match keys and values case-insensitively (field=key:value).
-CREATE INDEX fields_key ON fields(key COLLATE NOCASE, value COLLATE NOCASE);
 `;
+
+/**
+ * The secondary indexes of the tables made from the notes' text. A first build that
+ * nothing reads while it runs (the CLI's) leaves them out and makes each in one sorted
+ * pass at its end (store.ts prepareBulk/finishBulk): keeping them current row by row cost
+ * that build ~1.5 s of main-thread time at 10k notes, the passes ~0.2 s
+ * (docs/benchmarks.md). Every open puts back any that a build killed half-way left out.
+ */
+export const CHILD_INDEXES: ReadonlyArray<{ name: string; on: string }> = [
+  { name: 'tags_tag', on: 'tags(tag)' },
+  { name: 'links_entry', on: 'links(entry_id)' },
+  { name: 'links_target_key', on: 'links(target_key)' },
+  { name: 'links_target_id', on: 'links(target_id)' },
+  { name: 'tasks_entry', on: 'tasks(entry_id)' },
+  { name: 'tasks_due', on: 'tasks(due)' },
+  { name: 'headings_entry', on: 'headings(entry_id)' },
+  { name: 'blocks_entry', on: 'blocks(entry_id)' },
+  { name: 'aliases_entry', on: 'aliases(entry_id)' },
+  { name: 'fields_entry', on: 'fields(entry_id)' },
+  // Queries match keys and values case-insensitively (field=key:value).
+  { name: 'fields_key', on: 'fields(key COLLATE NOCASE, value COLLATE NOCASE)' },
+  { name: 'inkdex_keys_entry', on: 'inkdex_keys(entry_id)' },
+];
+
+/** Makes any child index that is missing (a first build killed before its end leaves them out). */
+export function ensureChildIndexes(db: Connection): void {
+  db.exec(childIndexesSql(undefined, true));
+}
+
+/** CREATE INDEX statements for the child indexes named (all by default); `ifMissing` leaves those that exist. */
+export function childIndexesSql(names: readonly string[] = CHILD_INDEXES.map((i) => i.name), ifMissing = false): string {
+  return CHILD_INDEXES.filter((i) => names.includes(i.name))
+    .map((i) => `CREATE INDEX ${ifMissing ? 'IF NOT EXISTS ' : ''}${i.name} ON ${i.on};\n`)
+    .join('');
+}
 
 /**
  * inkdex's own bookkeeping: entries whose derived rows (tags, links, tasks, headings, …)
@@ -71,7 +100,6 @@ CREATE INDEX entries_date ON entries(date);
 CREATE INDEX entries_stat ON entries(path, size, mtime_ms, content_hash);
 CREATE INDEX entries_content_hash ON entries(content_hash);
 CREATE TABLE tags (entry_id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (entry_id, tag)) WITHOUT ROWID;
-CREATE INDEX tags_tag ON tags(tag);
 -- target_id: the entry the link resolves to (NULL when none); target_key: what it asks
 -- for, lowercased and NFC ('n:' + a file name or 'p:' + a path, without extension; see
 -- link-keys.ts), NULL when it can name no entry. anchor_ok: 1 when the target has the
@@ -79,13 +107,8 @@ CREATE INDEX tags_tag ON tags(tag);
 -- (Columns in the order an upgraded version-3 index has them: every index looks the same.)
 CREATE TABLE links (entry_id INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, target_id INTEGER, target_key TEXT,
   anchor TEXT, anchor_ok INTEGER, line INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX links_entry ON links(entry_id);
-CREATE INDEX links_target_key ON links(target_key);
-CREATE INDEX links_target_id ON links(target_id);
 CREATE TABLE tasks (entry_id INTEGER NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, done INTEGER NOT NULL,
   due TEXT, scheduled TEXT, done_date TEXT, priority TEXT);
-CREATE INDEX tasks_entry ON tasks(entry_id);
-CREATE INDEX tasks_due ON tasks(due);
 ${OBSIDIAN_TABLES_SQL}-- External content: the text lives once, in entries; the FTS index refers to it by rowid.
 CREATE VIRTUAL TABLE entries_fts USING fts4(content="entries", title, body, tokenize=unicode61 "remove_diacritics=2");
 -- Merge FTS segments a little on every write rather than in one big merge now and then:
@@ -115,8 +138,7 @@ CREATE TABLE inkdex_checks (entry_id INTEGER PRIMARY KEY, checked_ms INTEGER NOT
 -- resolution, its aliases ('a:'), which name the note a broken link may have meant, and
 -- its headings ('h:'), which anchors are checked against.
 CREATE TABLE inkdex_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL, PRIMARY KEY (key, entry_id)) WITHOUT ROWID;
-CREATE INDEX inkdex_keys_entry ON inkdex_keys(entry_id);
-${STALE_TABLE_SQL}`;
+${STALE_TABLE_SQL}${childIndexesSql()}`;
 
 /**
  * An index made before inkdex marked its files (no application_id), or one whose mark had

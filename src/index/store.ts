@@ -4,7 +4,7 @@
  * choosing the engine are open-index.ts's, engine.ts's and the engines' (native-engine.ts,
  * wasm-engine.ts); reads for the API are queries.ts's.
  */
-import { KEEP_EVENTS, KEEP_RUNS } from './schema.js';
+import { CHILD_INDEXES, childIndexesSql, KEEP_EVENTS, KEEP_RUNS } from './schema.js';
 import type { Connection, SqlParam } from './sql-connection.js';
 import { aliasKey, anchorKey, entryKeys, headingKey, linkKey } from '../core/link-keys.js';
 import type { EntryRecord, EventKind, IndexedFile, IndexedStat, RunKind, RunStats, RunStatus, SyncStore, Trigger } from '../core/seam.js';
@@ -54,6 +54,10 @@ export class SqlSyncStore implements SyncStore {
   private readonly keysChanged = new Set<string>();
   /** Set during a bulk run: every link is resolved once, at its end (see finishBulk). */
   private linksDeferred = false;
+  /** Set during a first build that nothing reads meanwhile: the child tables' indexes are made at its end (see prepareBulk). */
+  private indexesDeferred = false;
+  /** Multi-row INSERT statements by table and row count (see insertRows). */
+  private readonly insertSqls = new Map<string, string>();
   /** Entries whose headings or blocks may have changed: the anchors of links to them are checked again at commit. */
   private readonly anchorsOf = new Set<number>();
 
@@ -262,10 +266,27 @@ export class SqlSyncStore implements SyncStore {
    */
   private insertRows(table: string, columns: string, rows: SqlParam[][], or = ''): void {
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-      const one = `(${chunk[0]!.map(() => '?').join(', ')})`;
-      this.db.run(`INSERT ${or} INTO ${table}(${columns}) VALUES ${Array(chunk.length).fill(one).join(', ')}`, chunk.flat());
+      const n = Math.min(ROWS_PER_INSERT, rows.length - i);
+      const width = rows[i]!.length;
+      const params: SqlParam[] = new Array<SqlParam>(n * width);
+      for (let r = 0; r < n; r++) {
+        const row = rows[i + r]!;
+        for (let c = 0; c < width; c++) params[r * width + c] = row[c]!;
+      }
+      this.db.run(this.insertSql(table, columns, width, n, or), params);
     }
+  }
+
+  /** The text of a multi-row INSERT, made once per shape (the same string each time: the statement cache finds it at once). */
+  private insertSql(table: string, columns: string, width: number, rows: number, or: string): string {
+    const key = `${table}\0${rows}`;
+    let sql = this.insertSqls.get(key);
+    if (sql === undefined) {
+      const one = `(${Array<string>(width).fill('?').join(', ')})`;
+      sql = `INSERT ${or} INTO ${table}(${columns}) VALUES ${Array<string>(rows).fill(one).join(', ')}`;
+      this.insertSqls.set(key, sql);
+    }
+    return sql;
   }
 
   private writeKeys(id: number, path: string): void {
@@ -322,7 +343,13 @@ export class SqlSyncStore implements SyncStore {
   prepareBulk(markdownBytes: number, ftsInOnePass: boolean): void {
     // The index takes about 3.5× its markdown.
     this.reserve(Math.ceil(markdownBytes * 3.5));
-    if (ftsInOnePass) this.ftsDeferred = true;
+    if (ftsInOnePass) {
+      this.ftsDeferred = true;
+      // Nothing reads while it runs: the child tables' indexes are made at the end, each
+      // in one sorted pass (CHILD_INDEXES).
+      this.indexesDeferred = true;
+      for (const { name } of CHILD_INDEXES) this.db.run(`DROP INDEX IF EXISTS ${name}`);
+    }
     // Many new entries: one resolution pass over every link at the end beats re-resolving
     // earlier chunks' links as each chunk brings the entries they ask for.
     this.linksDeferred = true;
@@ -330,9 +357,18 @@ export class SqlSyncStore implements SyncStore {
 
   /** Builds the FTS index left by `prepareBulk`, from every entry (also after a stopped or failed run). */
   finishBulk(): void {
+    if (this.indexesDeferred) {
+      // The links' own indexes after they are resolved (updating target_id would keep
+      // links_target_id current row by row); the blocks' before (anchors look them up).
+      this.db.exec(childIndexesSql(CHILD_INDEXES.map((i) => i.name).filter((n) => !n.startsWith('links_')), true));
+    }
     if (this.linksDeferred) {
       this.linksDeferred = false;
       this.transaction(() => this.resolveAllLinks());
+    }
+    if (this.indexesDeferred) {
+      this.indexesDeferred = false;
+      this.db.exec(childIndexesSql(undefined, true));
     }
     if (!this.ftsDeferred) return;
     this.ftsDeferred = false;

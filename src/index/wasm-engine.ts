@@ -8,7 +8,7 @@ import { ForeignFileError, foreignFile, inspectIndexFile, otherSchema } from './
 import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
 import { readIndexFile, writeIndexFileAtomic } from './persist.js';
 import { Queries } from './queries.js';
-import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
+import { APPLICATION_ID, ensureChildIndexes, OWNERSHIP_PROBE_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
 import { SqlSyncStore } from './store.js';
 import { readUserObjects, restoreUserObjects, type UserObjects } from './carry.js';
 import { bringUpToDate } from './migrations.js';
@@ -70,6 +70,7 @@ export async function openWasm(
     if (userObjects) carried = restoreUserObjects(db, userObjects);
   }
   const conn = db;
+  ensureChildIndexes(conn);
   const store = new SqlSyncStore(conn, (bytes) => conn.reserve(bytes));
   store.setMeta('journal_root', journalRoot);
   return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause, upgradedFrom, carried };

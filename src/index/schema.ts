@@ -135,8 +135,7 @@ CREATE TABLE file_errors (path TEXT PRIMARY KEY, run_id INTEGER, at TEXT NOT NUL
 -- our read would otherwise go unseen).
 CREATE TABLE inkdex_checks (entry_id INTEGER PRIMARY KEY, checked_ms INTEGER NOT NULL);
 -- The keys each entry answers to (see link-keys.ts): its name and its path in link
--- resolution, its aliases ('a:'), which name the note a broken link may have meant, and
--- its headings ('h:'), which anchors are checked against.
+-- resolution, and its aliases ('a:'), which name the note a broken link may have meant.
 CREATE TABLE inkdex_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL, PRIMARY KEY (key, entry_id)) WITHOUT ROWID;
 ${STALE_TABLE_SQL}${childIndexesSql()}`;
 

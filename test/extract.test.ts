@@ -243,3 +243,29 @@ describe('tasks', () => {
     expect(parse('- [ ] g\n  📅 2024-01-01 [due:: 2024-01-01]\n').tasks).toEqual([task('g')]);
   });
 });
+
+describe('hostile lines', () => {
+  // Each took seconds to minutes before the inline-field and link patterns were made
+  // linear (40 variation selectors before `::`: ~100 s; 20k `[a:: `: 5 s; 20k `[a](`: 1.7 s).
+  it.each([
+    ['variation selectors before ::', `a${'\uFE0F'.repeat(40)}!:: x`],
+    ['underscores before ::', `${'_'.repeat(50_000)}!:: x`],
+    ['dashes and spaces before ::', `-${' -'.repeat(25_000)}!:: x`],
+    ['unclosed bracketed fields', '[a:: '.repeat(50_000)],
+    ['unclosed parenthesised fields', `${'(k:: '.repeat(50_000)})`],
+    ['unclosed markdown links', '[a]('.repeat(60_000)],
+    ['heading marks', `# ${'a #'.repeat(50_000)}`],
+  ])('%s: parsed in well under a second', (_name, line) => {
+    const started = performance.now();
+    parse(`${line}\n`);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('still finds the fields of a line with many brackets', () => {
+    expect(parse('[a:: [b:: [c:: x]]] (d:: 1) [e:: \\] y]\n').fields.map((f) => [f.key, f.value])).toEqual([
+      ['a', '[b:: [c:: x]]'],
+      ['d', '1'],
+      ['e', '\\] y'],
+    ]);
+  });
+});

@@ -33,6 +33,10 @@ async function main(): Promise<number> {
     const { syncCommand } = await import('./commands/sync.js');
     return syncCommand(config);
   }
+  if (config.command === 'mcp') {
+    const { mcpCommand } = await import('./commands/mcp.js');
+    return mcpCommand(config);
+  }
   const { serveCommand } = await import('./commands/serve.js');
   return serveCommand(config);
 }

@@ -2,7 +2,7 @@
  * What link resolution costs (issue 12: ≤ 10 % of a cold 10k sync, ≤ 5 ms per one-note
  * edit): the same in-process sync with and without it, interleaved, per engine.
  * `node dist/bench/links.js [--notes 10000] [--pairs 3] [--engines native,wasm]`.
- * Without it = Store's two resolution steps replaced by no-ops (the links then keep
+ * Without it = SqlSyncStore's two resolution steps replaced by no-ops (the links then keep
  * target_id NULL); everything else — parsing, keys, the links rows — is the same.
  */
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { ignoreRules } from '../src/core/ignore.js';
 import type { EngineName } from '../src/core/seam.js';
 import { openIndexFile } from '../src/index/open-index.js';
-import { Store } from '../src/index/store.js';
+import { SqlSyncStore } from '../src/index/store.js';
 import { runSync } from '../src/sync/sync.js';
 import { ensureJournal } from './journals.js';
 
@@ -21,7 +21,7 @@ const notes = Number(values.notes);
 const pairs = Number(values.pairs);
 const engines = values.engines!.split(',') as EngineName[];
 
-const proto = Store.prototype as unknown as Record<'resolveLinks' | 'resolveAllLinks', () => void>;
+const proto = SqlSyncStore.prototype as unknown as Record<'resolveLinks' | 'resolveAllLinks', () => void>;
 const real = { resolveLinks: proto.resolveLinks, resolveAllLinks: proto.resolveAllLinks };
 function resolution(on: boolean): void {
   proto.resolveLinks = on ? real.resolveLinks : () => undefined;

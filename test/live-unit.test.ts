@@ -12,7 +12,8 @@ import { Indexer, type RunFn } from '../src/live/indexer.js';
 import { diskState, MOVE_WINDOW_MS, MovePool, MoveWindow } from '../src/sync/moves.js';
 import type { DiskFile } from '../src/sync/scan.js';
 import type { IndexedFile, SyncStore as Store } from '../src/core/seam.js';
-import type { RunSummary, Scope } from '../src/sync/sync.js';
+import type { Scope } from '../src/sync/sync.js';
+import type { RunSummary } from '../src/core/seam.js';
 
 const disk = (p: string, size = 10, mtimeMs = 1000): DiskFile => ({ path: p, diskPath: p, size, mtimeMs });
 const indexed = (p: string, id: number, size = 10, mtimeMs = 1000, hash = `h-${p}`): IndexedFile => ({

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { estimateRemainingMs, formatEta, progressLine, progressReporter } from '../src/commands/progress.js';
-import type { RunProgress } from '../src/sync/sync.js';
+import type { RunProgress } from '../src/core/seam.js';
 
 afterEach(() => {
   vi.useRealTimers();

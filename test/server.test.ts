@@ -11,7 +11,7 @@ import { RunMetrics } from '../src/http/metrics.js';
 import { createApp } from '../src/http/app.js';
 import type { IndexReader, SyncStore } from '../src/core/seam.js';
 import { openIndexFile } from '../src/index/open-index.js';
-import type { WatcherStatus } from '../src/live/watch.js';
+import type { WatcherStatus } from '../src/core/health.js';
 import { cleanup, makeJournal, REPO_ROOT, tmpDir, waitFor } from './helpers.js';
 
 afterEach(() => cleanup.run());

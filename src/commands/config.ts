@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { StartError, UsageError } from '../core/errors.js';
 import { isCalendarDate, LIMITS, MAX_TEXT_CHARS, normaliseFolder, normaliseTag, parseFieldFilter } from '../core/reading.js';
 import type { EngineName, EntryFilters, ListSort } from '../core/seam.js';
+import { ignoreRules, indexPathInJournal, type IgnoreRules } from '../core/ignore.js';
 
 /** The commands that keep an index (take its lock, sync, watch). */
 export type Command = 'serve' | 'sync' | 'mcp';
@@ -30,7 +31,7 @@ export interface Config {
   readonly maxFileSize: number;
   readonly json: boolean;
   /** How the index file is kept; null: native when it loads here, else wasm. */
-  readonly engine: 'native' | 'wasm' | null;
+  readonly engine: EngineName | null;
   /** serve: also log runs that changed nothing. */
   readonly verbose: boolean;
 }
@@ -329,7 +330,7 @@ function resolveJournal(dir: string): string {
   return real;
 }
 
-function parseEngine(option: string | undefined, env: string | undefined): 'native' | 'wasm' | null {
+function parseEngine(option: string | undefined, env: string | undefined): EngineName | null {
   const [value, name] = option !== undefined ? [option, '--engine'] : [env, 'INKDEX_ENGINE'];
   if (value === undefined || (option === undefined && value === '')) return null;
   if (value === 'native' || value === 'wasm') return value;
@@ -363,4 +364,9 @@ export function parseBytes(value: string): number {
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** The journal's ignore rules: the --ignore globs, and the index file itself when it lies inside the journal. */
+export function journalRules(config: Pick<Config, 'ignore' | 'journal' | 'db'>): IgnoreRules {
+  return ignoreRules(config.ignore, indexPathInJournal(config.journal, config.db));
 }

@@ -5,7 +5,7 @@
  * its own path, or else the index, the only file a command writes.
  */
 import path from 'node:path';
-import { LockedError, StartError, UsageError } from '../core/errors.js';
+import { errorMessage, LockedError, oneLine, StartError, UsageError } from '../core/errors.js';
 
 export interface Failure {
   line: string;
@@ -68,7 +68,7 @@ export function describeFailure(err: unknown, ctx: FailureContext | null): Failu
   if (err instanceof RangeError && /allocation failed|Invalid array length/i.test(err.message)) {
     return { line: `not enough memory${ctx ? ` to load the index ${ctx.db}` : ''} (${oneLine(err.message)})`, exitCode: 1 };
   }
-  const message = oneLine(err instanceof Error ? err.message : String(err));
+  const message = oneLine(errorMessage(err));
   // A message that names no file gets the index's name: the reader must know where.
   const named = ctx !== null && (message.includes(ctx.db) || message.includes(ctx.journal));
   return { line: named || !ctx ? message : `${message} (index ${ctx.db}, journal ${ctx.journal})`, exitCode: 1 };
@@ -114,8 +114,4 @@ function isIndexFile(p: string, ctx: FailureContext | null): boolean {
   if (!ctx) return false;
   if (p === ctx.db) return true;
   return path.dirname(p) === path.dirname(ctx.db) && path.basename(p).startsWith(`.${path.basename(ctx.db)}.`) && p.endsWith('.tmp');
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
 }

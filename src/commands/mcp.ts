@@ -6,7 +6,7 @@
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Config } from './config.js';
-import { follow } from '../index/open-index.js';
+import { follow } from './follow.js';
 import { ChangeFeed } from '../mcp/changes.js';
 import { createMcpServer } from '../mcp/server.js';
 import { ReadBeside } from './read-beside.js';

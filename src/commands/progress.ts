@@ -2,7 +2,7 @@
  * A one-line progress display on a TTY for runs that take over a second; silent otherwise:
  * `inkdex: syncing █████████░░░░░░░░░░░░░░░░░░░░░ 2543/7694 33% ETA 4s`
  */
-import type { RunProgress } from '../sync/sync.js';
+import type { RunProgress } from '../core/seam.js';
 
 const SHOW_AFTER_MS = 1000;
 const REDRAW_MS = 100;

@@ -6,8 +6,9 @@
  * The formatting functions are pure; `ServiceLog` decides what to print and holds the
  * little state that takes (the last health printed, recent warnings).
  */
+import { oneLine } from '../core/errors.js';
 import type { Health } from '../core/health.js';
-import type { RunSummary } from '../sync/sync.js';
+import type { RunSummary } from '../core/seam.js';
 
 /** What the log needs of a finished run (a `RunSummary`). */
 export type RunLine = Pick<
@@ -76,11 +77,6 @@ export function formatHealth(snapshot: HealthSnapshot): string {
 export function formatWarning(reason: string, repeated = 0): string {
   const again = repeated > 0 ? ` (and ${plural(repeated, 'time')} more since the last line)` : '';
   return `inkdex: warning: ${oneLine(reason)}${again}`;
-}
-
-/** Log lines are single lines, whatever a message held. */
-function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 /**

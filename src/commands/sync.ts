@@ -1,65 +1,52 @@
 /**
  * `inkdex sync`: one full sync, a summary, exit.
  */
-import type { Config } from './config.js';
+import { journalRules, type Config } from './config.js';
 import { describeRunFailure } from './failure.js';
 import { scanFolder, type ScanResult } from '../sync/scan.js';
-import { isCorruption, openIndex } from '../index/open-index.js';
+import { openIndex } from '../index/open-index.js';
+import { isCorruption } from '../index/index-file-check.js';
 import { progressReporter } from './progress.js';
-import { runSync, type RunSummary } from '../sync/sync.js';
-
-/** Past this long after a signal, leave with what is written rather than finish writing. */
-const SHUTDOWN_DEADLINE_MS = 1800;
+import { runSync } from '../sync/sync.js';
+import type { RunSummary } from '../core/seam.js';
+import { shutdownSignals } from './signals.js';
 
 /** @returns the process exit code */
 export async function syncCommand(config: Config): Promise<number> {
+  const rules = journalRules(config);
   // SIGINT/SIGTERM: the run stops at its next turn, what it did is written, exit 0.
   // Listening from the start: a signal while the index loads must not kill us holding the lock.
-  let signalled: string | null = null;
   let index: Awaited<ReturnType<typeof openIndex>> | undefined;
-  const leaveNow = (): never => {
-    // What is committed is safe (native: in the file; wasm: the last file written stays).
-    index?.releaseLock();
-    process.exit(0);
-  };
-  const onSignal = (signal: string): void => {
-    if (signalled) leaveNow(); // a second signal: leave at once
-    signalled = signal;
+  // Leaving early: what is committed is safe (native: in the file; wasm: the last file written stays).
+  const shutdown = shutdownSignals(() => index?.releaseLock());
+  void shutdown.received.then((signal) => {
     process.stderr.write(`\ninkdex: ${signal}: stopping the sync and writing the index\n`);
-    // SPEC §1: exit within 2 s of a signal, whatever the machine's load.
-    setTimeout(() => {
-      process.stderr.write('inkdex: stopping took too long; exiting with what is already written\n');
-      leaveNow();
-    }, SHUTDOWN_DEADLINE_MS).unref();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    shutdown.startDeadline('inkdex: stopping took too long; exiting with what is already written');
+  });
   let listing: ScanResult | undefined;
   try {
     // List the folder while the index file is read (off the main thread).
     index = await openIndex(
       config,
       (line) => process.stderr.write(line + '\n'),
-      async (rules) => {
+      async () => {
         listing = await scanFolder(config.journal, rules).catch(() => undefined);
       },
     );
   } catch (err) {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    shutdown.dispose();
     throw err;
   }
   const opened = index;
-  const { rules } = opened;
   try {
     const progress = progressReporter(process.stderr);
     const run = (): ReturnType<typeof runSync> =>
       runSync(opened.store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
         onProgress: progress.update,
-        shouldStop: () => signalled !== null,
+        shouldStop: () => shutdown.signal !== null,
       });
     let { summary } = await run();
-    if (summary.status === 'failed' && isCorruption(summary.message) && !signalled) {
+    if (summary.status === 'failed' && isCorruption(summary.message) && shutdown.signal === null) {
       // Damage the opening checks could not see (pages read only now): start afresh, once.
       await opened.startAfresh(`it is damaged (${summary.message})`);
       ({ summary } = await run());
@@ -70,14 +57,13 @@ export async function syncCommand(config: Config): Promise<number> {
     if (config.json) process.stdout.write(JSON.stringify({ ...summary, journal: config.journal, db: config.db }) + '\n');
     else process.stdout.write(describeRun(summary, config.db) + '\n');
     reportFileErrors(errors);
-    if (summary.status === 'failed' && !signalled) {
+    if (summary.status === 'failed' && shutdown.signal === null) {
       process.stderr.write(`inkdex: ${describeRunFailure(summary.message ?? 'unknown error', config.db)}\n`);
       return 1;
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    shutdown.dispose();
     opened.close();
   }
 }

@@ -14,3 +14,13 @@ export class LockedError extends Error {}
 
 /** A full-text query SQLite cannot parse, even after quoting its words: a 400, not a crash. */
 export class BadQueryError extends Error {}
+
+/** What was thrown, in words: an Error's message, anything else as a string. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A message as one line (log lines and one-line failures), whatever line breaks it held. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}

@@ -4,10 +4,22 @@
 
 export type Health = 'healthy' | 'degraded' | 'unhealthy';
 
+/** The file watcher's state (live/watch.ts) and what it reports. */
+export type WatcherState = 'starting' | 'watching' | 'degraded' | 'down';
+
+export interface WatcherStatus {
+  state: WatcherState;
+  files: number;
+  dirs: number;
+  /** The last error, e.g. "ENOSPC: inotify watch limit reached". */
+  lastError: string | null;
+  events: number;
+}
+
 export interface HealthFacts {
   lastRunFailed: boolean;
   lastRunMessage: string | null;
-  watcherState: 'starting' | 'watching' | 'degraded' | 'down' | 'off';
+  watcherState: WatcherState;
   watcherError: string | null;
   writeError: string | null;
   fileErrors: number;

@@ -56,6 +56,28 @@ export interface RunStats {
   errors: number;
 }
 
+/** A run under way, as it reports its progress. */
+export interface RunProgress {
+  id: number;
+  trigger: Trigger;
+  kind: RunKind;
+  processed: number;
+  total: number;
+  startedAt: string;
+}
+
+/** A finished run, as the run reports it (its row in sync_runs is a RunRow). */
+export interface RunSummary extends RunStats {
+  id: number;
+  trigger: Trigger;
+  kind: RunKind;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  message: string | null;
+}
+
 /**
  * The entries, their child rows and file errors, as a sync run reads and writes them.
  * `racyCheckedMs`: when the file was read, if that was racily close to its mtime (see

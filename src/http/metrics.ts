@@ -2,8 +2,8 @@
  * Prometheus text exposition (/metrics): counters kept for this process's lifetime,
  * gauges read at scrape time.
  */
-import type { StatusReport } from './status.js';
-import type { RunSummary } from '../sync/sync.js';
+import type { StatusReport } from '../core/status.js';
+import type { RunSummary } from '../core/seam.js';
 
 const BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 

@@ -1,10 +1,11 @@
 /**
  * What is at the --db path, judged from its first 100 bytes and its size, before any
  * engine opens it: nothing (make one), an inkdex index (use it, or rebuild it when it is
- * damaged), or somebody else's file — which inkdex never overwrites or deletes.
+ * damaged), or somebody else's file — which inkdex never overwrites or deletes. And
+ * whether an error SQLite raised later, in use, says the file is damaged.
  */
 import fs from 'node:fs';
-import { errorCode } from '../core/fs-errors.js';
+import { errorCode } from '../core/fs.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
 export type FileVerdict =
@@ -80,4 +81,9 @@ export function otherSchema(version: string | null): string {
 /** Removes an index file and what SQLite keeps beside it, before a rebuild. */
 export function removeIndexFiles(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+}
+
+/** True for an error SQLite raises on finding the database file damaged (a run may meet it after opening). */
+export function isCorruption(message: string | null): boolean {
+  return message !== null && /malformed|not a database|corrupt/i.test(message);
 }

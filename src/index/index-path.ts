@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StartError } from '../core/errors.js';
-import { describeFsError, errorCode } from '../core/fs-errors.js';
+import { describeFsError, errorCode, isFolder } from '../core/fs.js';
 
 /**
  * Makes the index file's folder and checks that `db` itself is not a folder.
@@ -46,12 +46,4 @@ export function prepareIndexPath(db: string): void {
     }
   }
   if (isFolder(db)) throw new StartError(`--db ${db} is a folder, not an index file`);
-}
-
-function isFolder(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

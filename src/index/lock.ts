@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LockedError } from '../core/errors.js';
+import { errorCode } from '../core/fs.js';
 
 
 interface LockInfo {
@@ -157,8 +158,4 @@ function realPath(p: string | undefined): string | null {
   } catch {
     return null;
   }
-}
-
-function errorCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
 }

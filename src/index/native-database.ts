@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Connection, SqlParam } from './sql-connection.js';
+import { errorMessage } from '../core/errors.js';
 
 /** The part of better-sqlite3's API used here (the package ships no types of its own). */
 interface NativeStatement {
@@ -38,7 +39,7 @@ export function loadNative(): { ok: true; Database: NativeDbConstructor } | { ok
     probe.close();
     loaded = { ok: true, Database };
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    const message = errorMessage(err).split('\n')[0]!;
     loaded = { ok: false, why: message };
   }
   return loaded;

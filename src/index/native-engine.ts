@@ -9,7 +9,8 @@ import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
 import { NativeDatabase, type loadNative } from './native-database.js';
 import { Queries } from './queries.js';
 import { APPLICATION_ID, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
-import { Store } from './store.js';
+import { SqlSyncStore } from './store.js';
+import { errorMessage } from '../core/errors.js';
 
 type NativeModule = Extract<ReturnType<typeof loadNative>, { ok: true }>;
 
@@ -71,7 +72,7 @@ export function openNative(native: NativeModule, file: string, journalRoot: stri
     create(db);
   }
   configure(db);
-  const store = new Store(db);
+  const store = new SqlSyncStore(db);
   store.setMeta('journal_root', journalRoot);
   store.setMeta(OPEN_MARK, '1');
   return { store, reader: new Queries(db), file: new NativeIndexFile(db, file, () => store.setMeta(OPEN_MARK, '0')), rebuiltBecause };
@@ -114,7 +115,7 @@ function unusable(db: NativeDatabase, file: string): string | null {
     }
     return null;
   } catch (err) {
-    return `it cannot be read (${err instanceof Error ? err.message : String(err)})`;
+    return `it cannot be read (${errorMessage(err)})`;
   }
 }
 
@@ -193,7 +194,7 @@ class NativeIndexFile implements IndexFile {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.error = null;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       if (!/busy|locked/i.test(message)) this.error = `cannot write the index file ${this.path}: ${message}`;
     }
   }

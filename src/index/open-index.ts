@@ -1,17 +1,16 @@
 /**
- * Taking hold of an index: the lock, the engine (native unless it cannot load here or
- * wasm is asked for), then the file (or a fresh index when it is absent, damaged or of
- * another schema version; never somebody else's file).
+ * Taking hold of an index: the lock, then the file with the engine chosen (engine.ts), or
+ * a fresh index when it is absent, damaged or of another schema version (never somebody
+ * else's file). Holding the lock, it can also start the index afresh.
  */
 import path from 'node:path';
 import { StartError } from '../core/errors.js';
 import { prepareIndexPath } from './index-path.js';
 import { acquireLock } from './lock.js';
 import { loadSql } from './wasm-database.js';
-import { ignoreRules, indexPathInJournal, type IgnoreRules } from '../core/ignore.js';
 import { ForeignFileError, removeIndexFiles } from './index-file-check.js';
 import type { EngineName, OpenedIndex } from '../core/seam.js';
-import { loadNative } from './native-database.js';
+import { chooseEngine, namedEngine, type NativeModule } from './engine.js';
 import { openNative } from './native-engine.js';
 import { openWasm, startReadingWasm } from './wasm-engine.js';
 
@@ -23,14 +22,11 @@ export interface IndexOptions {
   readonly journal: string;
   /** Asked for on the command line; null: native when it loads here, else wasm. */
   readonly engine: EngineName | null;
-  /** `--ignore` globs. */
-  readonly ignore: readonly string[];
   /** The command holding the lock (`serve`, `sync`), named in the lock for a second process. */
   readonly command: string;
 }
 
 export interface OpenIndex extends OpenedIndex {
-  rules: IgnoreRules;
   /**
    * Drops the index (found damaged while in use) and starts a new, empty one in its place,
    * keeping the lock: the caller then syncs the folder again.
@@ -45,23 +41,21 @@ export interface OpenIndex extends OpenedIndex {
 /**
  * @param log where to say that the index is being rebuilt (and why), or which engine runs
  * @param whileOpening work to overlap with reading the index file (the wasm engine reads
- *   it off the main thread once the lock is held), given the journal's ignore rules
+ *   it off the main thread once the lock is held)
  */
-export async function openIndex(config: IndexOptions, log: (line: string) => void, whileOpening?: (rules: IgnoreRules) => Promise<void>): Promise<OpenIndex> {
+export async function openIndex(config: IndexOptions, log: (line: string) => void, whileOpening?: () => Promise<void>): Promise<OpenIndex> {
   const engine = chooseEngine(config.engine, log);
   prepareIndexPath(config.db);
-  const rules = ignoreRules(config.ignore, indexPathInJournal(config.journal, config.db));
   const ownPath = config.db === path.join(config.journal, '.inkdex', 'index.sqlite');
   const release = acquireLock(config.db, `inkdex ${config.command}`);
   const sayRebuilding = (why: string): void => log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
   try {
-    let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, rules, ownPath, whileOpening) : await openWasmIndex(config, rules, ownPath, whileOpening);
+    let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, ownPath, whileOpening) : await openWasmIndex(config, ownPath, whileOpening);
     if (opened.rebuiltBecause) sayRebuilding(opened.rebuiltBecause);
     opened.store.failInterruptedRuns(new Date().toISOString());
     let closed = false;
     const index: OpenIndex = {
       ...opened,
-      rules,
       async startAfresh(why) {
         sayRebuilding(why);
         try {
@@ -93,28 +87,10 @@ export async function openIndex(config: IndexOptions, log: (line: string) => voi
   }
 }
 
-type Engine = { name: 'native'; module: Extract<ReturnType<typeof loadNative>, { ok: true }> } | { name: 'wasm' };
-
-/** `native` unless asked otherwise; asked for `native` where it cannot load: exit 1. */
-function chooseEngine(asked: EngineName | null, log: (line: string) => void): Engine {
-  if (asked === 'wasm') return { name: 'wasm' };
-  const native = loadNative();
-  if (native.ok) return { name: 'native', module: native };
-  if (asked === 'native') throw new StartError(`the native engine cannot load here (better-sqlite3: ${native.why}); use --engine wasm`);
-  log(`inkdex: the native engine is not available here (better-sqlite3: ${native.why}); using the wasm engine`);
-  return { name: 'wasm' };
-}
-
-async function openNativeIndex(
-  module: Extract<ReturnType<typeof loadNative>, { ok: true }>,
-  config: IndexOptions,
-  rules: IgnoreRules,
-  ownPath: boolean,
-  whileOpening?: (rules: IgnoreRules) => Promise<void>,
-): Promise<OpenedIndex> {
+async function openNativeIndex(module: NativeModule, config: IndexOptions, ownPath: boolean, whileOpening?: () => Promise<void>): Promise<OpenedIndex> {
   const opened = openNative(module, config.db, config.journal, ownPath);
   try {
-    await whileOpening?.(rules);
+    await whileOpening?.();
   } catch (err) {
     opened.file.close();
     throw err;
@@ -122,20 +98,15 @@ async function openNativeIndex(
   return opened;
 }
 
-async function openWasmIndex(config: IndexOptions, rules: IgnoreRules, ownPath: boolean, whileOpening?: (rules: IgnoreRules) => Promise<void>): Promise<OpenedIndex> {
+async function openWasmIndex(config: IndexOptions, ownPath: boolean, whileOpening?: () => Promise<void>): Promise<OpenedIndex> {
   // sql.js first, before other work keeps the main thread busy (it needs a few turns of
   // the event loop: ~15 ms alone, ~95 ms during the folder walk), and before the index's
   // buffer: under an address-space limit (ulimit -v) its memory must be reserved first.
   await loadSql();
   const read = startReadingWasm(config.db, ownPath);
   read.reading.catch(() => undefined); // awaited in openWasm, after whileOpening
-  await whileOpening?.(rules);
+  await whileOpening?.();
   return openWasm(config.db, config.journal, read);
-}
-
-/** True for an error SQLite raises on finding the database file damaged. */
-export function isCorruption(message: string | null): boolean {
-  return message !== null && /malformed|not a database|corrupt/i.test(message);
 }
 
 /**
@@ -143,23 +114,6 @@ export function isCorruption(message: string | null): boolean {
  * for tests and benchmarks that drive the storage seam in-process.
  */
 export async function openIndexFile(engine: EngineName, file: string, journalRoot: string): Promise<OpenedIndex> {
-  if (engine === 'wasm') return openWasm(file, journalRoot, startReadingWasm(file));
-  const native = loadNative();
-  if (!native.ok) throw new StartError(`the native engine cannot load here (better-sqlite3: ${native.why})`);
-  return openNative(native, file, journalRoot);
-}
-
-/**
- * A stand-in that always forwards to what `current` returns now: for the parts of `serve`
- * that hold the store, reader or file while the index may be started afresh under them
- * (damage found by a run, see OpenIndex.startAfresh).
- */
-export function follow<T extends object>(current: () => T): T {
-  return new Proxy({} as T, {
-    get(_stub, key) {
-      const target = current();
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  const chosen = namedEngine(engine);
+  return chosen.name === 'native' ? openNative(chosen.module, file, journalRoot) : openWasm(file, journalRoot, startReadingWasm(file));
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { allocDatabaseBuffer, type DatabaseFile } from './wasm-database.js';
-import { errorCode } from '../core/fs-errors.js';
+import { errorCode } from '../core/fs.js';
 
 /**
  * Reads the index file into a buffer with room to grow (see database.ts), or null when

@@ -5,7 +5,7 @@
  */
 import { bm25, RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
 import type { Connection } from './sql-connection.js';
-import { BadQueryError } from '../core/errors.js';
+import { BadQueryError, errorMessage } from '../core/errors.js';
 import { closeMatches } from '../core/close-matches.js';
 import { nfc } from '../core/nfc.js';
 import {
@@ -44,61 +44,61 @@ const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind,
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
 export class Queries implements IndexReader {
-  constructor(private readonly store: Connection) {
+  constructor(private readonly db: Connection) {
     // The search rank, on the connection the searches run on (both engines).
-    store.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
+    db.defineFunction(RANK_FUNCTION, ((matchinfo: Uint8Array) => bm25(matchinfo)) as never);
   }
 
   counts(): Counts {
-    return this.store.get<Counts>(
+    return this.db.get<Counts>(
       'SELECT (SELECT count(*) FROM entries) AS entries, (SELECT count(DISTINCT tag) FROM tags) AS tags, (SELECT count(*) FROM file_errors) AS errors',
     )!;
   }
 
   runs(limit: number, before: number | null): RunRow[] {
-    return this.store.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id < ? ORDER BY id DESC LIMIT ?`, [before ?? Number.MAX_SAFE_INTEGER, limit]);
+    return this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id < ? ORDER BY id DESC LIMIT ?`, [before ?? Number.MAX_SAFE_INTEGER, limit]);
   }
 
   run(id: number): RunRow | undefined {
-    return this.store.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id = ?`, [id]);
+    return this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id = ?`, [id]);
   }
 
   lastFinishedRun(): RunRow | undefined {
-    return this.store.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`);
+    return this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`);
   }
 
   /** The run's events, each with the entry now at its path (null when none is). */
   runEvents(runId: number): EventRow[] {
-    return this.store.all<EventRow>(
+    return this.db.all<EventRow>(
       `SELECT ${EVENT_COLUMNS_EV}, e.id AS entryId FROM entry_events ev LEFT JOIN entries e ON e.path = ev.path WHERE ev.run_id = ? ORDER BY ev.id`,
       [runId],
     );
   }
 
   runErrors(runId: number): FileErrorRow[] {
-    return this.store.all<FileErrorRow>(
+    return this.db.all<FileErrorRow>(
       'SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path WHERE f.run_id = ? ORDER BY f.path',
       [runId],
     );
   }
 
   fileErrors(): FileErrorRow[] {
-    return this.store.all<FileErrorRow>('SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path ORDER BY f.path');
+    return this.db.all<FileErrorRow>('SELECT f.path, f.message, f.at, e.id AS entryId FROM file_errors f LEFT JOIN entries e ON e.path = f.path ORDER BY f.path');
   }
 
   tags(): Array<{ tag: string; count: number }> {
-    return this.store.all('SELECT tag, count(*) AS count FROM tags GROUP BY tag ORDER BY count DESC, tag');
+    return this.db.all('SELECT tag, count(*) AS count FROM tags GROUP BY tag ORDER BY count DESC, tag');
   }
 
   /** Entries per day of one year (the latest with dated entries unless asked), and every year's total. */
   activity(year: number | null): ActivityYear {
-    const years = this.store.all<{ year: number; count: number }>(
+    const years = this.db.all<{ year: number; count: number }>(
       'SELECT CAST(substr(date, 1, 4) AS INTEGER) AS year, count(*) AS count FROM entries WHERE date IS NOT NULL GROUP BY 1 ORDER BY 1',
     );
     const shown = year ?? years.at(-1)?.year ?? null;
     if (shown === null) return { year: null, years, days: [] };
     const y = String(shown).padStart(4, '0');
-    const days = this.store.all<{ date: string; count: number }>(
+    const days = this.db.all<{ date: string; count: number }>(
       'SELECT date, count(*) AS count FROM entries WHERE date >= ? AND date <= ? GROUP BY date ORDER BY date',
       [`${y}-01-01`, `${y}-12-31`],
     );
@@ -142,7 +142,7 @@ export class Queries implements IndexReader {
       try {
         return run(quoted);
       } catch (err) {
-        throw new BadQueryError(`invalid search query: ${err instanceof Error ? err.message : String(err)}`);
+        throw new BadQueryError(`invalid search query: ${errorMessage(err)}`);
       }
     }
   }
@@ -169,12 +169,12 @@ export class Queries implements IndexReader {
     const rank = `${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}'))`;
     // Best match first (BM25 over matchinfo, see rank.ts), then newest.
     const order = match === null ? ORDER[sort] : `${rank} DESC, ${ORDER.date}`;
-    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
     // Without a query, the page's rows are picked first and only they get a snippet and
     // tags (sorting every entry with them cost ~32 ms at 10k notes, this ~11 ms). With one,
     // the rank dominates and a second full-text pass would cost more than it saves.
     const pick = match === null ? `e.id IN (SELECT e.id FROM ${from} WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?)` : condition;
-    const rows = this.store.all<Omit<EntrySummary, 'tags'> & { tags: string; score: number }>(
+    const rows = this.db.all<Omit<EntrySummary, 'tags'> & { tags: string; score: number }>(
       `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, ${snippet} AS snippet,
          (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags, ${match === null ? '0' : rank} AS score
        FROM ${from} WHERE ${pick}
@@ -192,7 +192,7 @@ export class Queries implements IndexReader {
   }
 
   entry(id: number): EntryDetail | undefined {
-    const e = this.store.get<{
+    const e = this.db.get<{
       id: number; path: string; title: string; date: string | null; frontmatter: string; body: string; word_count: number;
       content_hash: string; size: number; mtime_ms: number; indexed_at: string; error: string | null;
     }>('SELECT * FROM entries WHERE id = ?', [id]);
@@ -210,9 +210,9 @@ export class Queries implements IndexReader {
       mtimeMs: e.mtime_ms,
       indexedAt: e.indexed_at,
       error: e.error,
-      tags: this.store.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
-      links: this.store.all<LinkRow>('SELECT target, kind, target_id AS targetId FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
-      tasks: this.store
+      tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
+      links: this.db.all<LinkRow>('SELECT target, kind, target_id AS targetId FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
+      tasks: this.db
         .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
         .map((t) => ({ ...t, done: t.done === 1 })),
       backlinks: this.backlinks(id),
@@ -222,8 +222,8 @@ export class Queries implements IndexReader {
 
   /** Links that resolve to no entry, by linking path. */
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] } {
-    const total = this.store.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE target_id IS NULL')!.n;
-    const links = this.store.all<BrokenLink>(
+    const total = this.db.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE target_id IS NULL')!.n;
+    const links = this.db.all<BrokenLink>(
       `SELECT l.entry_id AS entryId, e.path, l.target, l.kind FROM links l JOIN entries e ON e.id = l.entry_id
        WHERE l.target_id IS NULL ORDER BY e.path, l.rowid LIMIT ? OFFSET ?`,
       [limit, offset],
@@ -232,7 +232,7 @@ export class Queries implements IndexReader {
   }
 
   read(id: number): EntryRead | undefined {
-    const e = this.store.get<{ id: number; path: string; title: string; date: string | null; frontmatter: string; body: string }>(
+    const e = this.db.get<{ id: number; path: string; title: string; date: string | null; frontmatter: string; body: string }>(
       'SELECT id, path, title, date, frontmatter, body FROM entries WHERE id = ?',
       [id],
     );
@@ -243,16 +243,16 @@ export class Queries implements IndexReader {
       path: e.path,
       title: e.title,
       date: e.date,
-      tags: this.store.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
+      tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
       aliases: aliasesOf(frontmatter),
       frontmatter,
       // Not in the schema yet (the Obsidian rules add fields and headings tables).
       fields: [],
-      tasks: this.store
+      tasks: this.db
         .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
         .map((t) => ({ line: t.line, text: t.text, done: t.done === 1, due: null, scheduled: null, doneDate: null, priority: null })),
       headings: [],
-      links: this.store.all<{ target: string; kind: string; anchor: string | null; targetPath: string | null }>(
+      links: this.db.all<{ target: string; kind: string; anchor: string | null; targetPath: string | null }>(
         'SELECT l.target, l.kind, NULL AS anchor, t.path AS targetPath FROM links l LEFT JOIN entries t ON t.id = l.target_id WHERE l.entry_id = ? ORDER BY l.rowid',
         [id],
       ),
@@ -267,7 +267,7 @@ export class Queries implements IndexReader {
    * written, else ignoring case; the shortest path wins a tie).
    */
   find(name: EntryName): number | undefined {
-    const id = (sql: string, params: Array<string | number>): number | undefined => this.store.get<{ id: number }>(sql, params)?.id;
+    const id = (sql: string, params: Array<string | number>): number | undefined => this.db.get<{ id: number }>(sql, params)?.id;
     if ('id' in name) return id('SELECT id FROM entries WHERE id = ?', [name.id]);
     if ('path' in name) {
       if (name.exact) return id('SELECT id FROM entries WHERE path = ?', [name.path]);
@@ -287,11 +287,11 @@ export class Queries implements IndexReader {
   }
 
   closeMatches(text: string, limit: number): EntryRef[] {
-    return closeMatches(text, this.store.all<EntryRef>('SELECT id, path, title FROM entries'), limit);
+    return closeMatches(text, this.db.all<EntryRef>('SELECT id, path, title FROM entries'), limit);
   }
 
   changes(since: string | null, limit: number): Change[] {
-    return this.store.all<Change>(
+    return this.db.all<Change>(
       'SELECT at, kind, path, old_path AS oldPath FROM entry_events WHERE at >= ? ORDER BY id DESC LIMIT ?',
       [since ?? '', limit],
     );
@@ -299,7 +299,7 @@ export class Queries implements IndexReader {
 
   tagCounts(prefix: string | null, limit: number): Array<{ tag: string; count: number }> {
     const p = prefix ?? '';
-    return this.store.all(
+    return this.db.all(
       'SELECT tag, count(*) AS count FROM tags WHERE substr(tag, 1, length(?)) = ? GROUP BY tag ORDER BY count DESC, tag LIMIT ?',
       [p, p, limit],
     );
@@ -319,8 +319,8 @@ export class Queries implements IndexReader {
       params.push(query.tag);
     }
     const where = clauses.join(' AND ');
-    const total = this.store.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
-    const rows = this.store.all<Omit<TaskRow, 'done'> & { done: number }>(
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
+    const rows = this.db.all<Omit<TaskRow, 'done'> & { done: number }>(
       `SELECT t.entry_id AS entryId, e.path, e.title, t.line, t.text, t.done,
          NULL AS due, NULL AS scheduled, NULL AS doneDate, NULL AS priority
        FROM tasks t JOIN entries e ON e.id = t.entry_id WHERE ${where}
@@ -331,19 +331,19 @@ export class Queries implements IndexReader {
   }
 
   paths(after: string | null, limit: number): Array<{ path: string; title: string }> {
-    return this.store.all('SELECT path, title FROM entries WHERE path > ? ORDER BY path LIMIT ?', [after ?? '', limit]);
+    return this.db.all('SELECT path, title FROM entries WHERE path > ? ORDER BY path LIMIT ?', [after ?? '', limit]);
   }
 
   lastEventId(): number {
-    return this.store.get<{ id: number | null }>('SELECT max(id) AS id FROM entry_events')!.id ?? 0;
+    return this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM entry_events')!.id ?? 0;
   }
 
   eventsAfter(afterId: number, limit: number): EventRow[] {
-    return this.store.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
+    return this.db.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
   }
 
   private backlinks(id: number): EntryRef[] {
-    return this.store.all<EntryRef>(
+    return this.db.all<EntryRef>(
       'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
       [id, id],
     );
@@ -355,7 +355,7 @@ export class Queries implements IndexReader {
     let current = path;
     let beforeId = Number.MAX_SAFE_INTEGER;
     for (let guard = 0; guard < 10_000; guard++) {
-      const rows = this.store.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE path = ? AND id < ? ORDER BY id DESC`, [current, beforeId]);
+      const rows = this.db.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE path = ? AND id < ? ORDER BY id DESC`, [current, beforeId]);
       let next: EventRow | null = null;
       for (const row of rows) {
         if (row.kind === 'removed') break; // an earlier file that lived at this path

@@ -5,7 +5,7 @@
  * bytes loaded into sql.js, which must be reopened to see a newer file.
  */
 import fs from 'node:fs';
-import { StartError } from '../core/errors.js';
+import { errorMessage, StartError } from '../core/errors.js';
 import type { EngineName, IndexReader } from '../core/seam.js';
 import { inspectIndexFile } from './index-file-check.js';
 import { loadNative, NativeDatabase } from './native-database.js';
@@ -59,7 +59,7 @@ export async function openForReading(db: string, engine: EngineName | null): Pro
   } catch (err) {
     conn.close();
     if (err instanceof StartError) throw err;
-    throw new StartError(`the index ${db} cannot be read (${err instanceof Error ? err.message : String(err)}); ${rebuild}`);
+    throw new StartError(`the index ${db} cannot be read (${errorMessage(err)}); ${rebuild}`);
   }
   const name: EngineName = native?.ok ? 'native' : 'wasm';
   let closed = false;

@@ -1,7 +1,7 @@
 /**
  * Every write a sync run makes to the index (entries, child rows, FTS, file errors) and
  * the run log, as SQL over a Connection — the same for both engines. Opening the file and
- * choosing the engine are open-index.ts's and the engines' (native-engine.ts,
+ * choosing the engine are open-index.ts's, engine.ts's and the engines' (native-engine.ts,
  * wasm-engine.ts); reads for the API are queries.ts's.
  */
 import { KEEP_EVENTS, KEEP_RUNS } from './schema.js';
@@ -26,7 +26,7 @@ const WRITABLE_WAIT_MS = 30_000;
 
 const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
 
-export class Store implements SyncStore {
+export class SqlSyncStore implements SyncStore {
   /** Entries whose FTS row is still to be inserted (before the transaction commits). */
   private readonly ftsPending = new Set<number>();
   /** Set during a first build whose FTS index is made in one pass at its end (see prepareBulk). */

@@ -9,7 +9,8 @@ import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
 import { readIndexFile, writeIndexFileAtomic } from './persist.js';
 import { Queries } from './queries.js';
 import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
-import { Store } from './store.js';
+import { SqlSyncStore } from './store.js';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * Starts reading the index file (off the main thread) once it is known to be inkdex's;
@@ -47,7 +48,7 @@ export async function openWasm(
       }
     } catch (err) {
       if (err instanceof ForeignFileError) throw err;
-      rebuiltBecause = `it cannot be read as SQLite (${err instanceof Error ? err.message : String(err)})`;
+      rebuiltBecause = `it cannot be read as SQLite (${errorMessage(err)})`;
       db?.close();
       db = null;
     }
@@ -58,7 +59,7 @@ export async function openWasm(
     writeSchema(db);
   }
   const conn = db;
-  const store = new Store(conn, (bytes) => conn.reserve(bytes));
+  const store = new SqlSyncStore(conn, (bytes) => conn.reserve(bytes));
   store.setMeta('journal_root', journalRoot);
   return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause };
 }

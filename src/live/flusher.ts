@@ -6,7 +6,8 @@
  * once the index has been quiet for a while its write-ahead log is folded in (`settle`).
  */
 import { EventEmitter } from 'node:events';
-import type { IndexFile } from '../core/seam.js';
+import { errorMessage } from '../core/errors.js';
+import type { EngineName, IndexFile } from '../core/seam.js';
 
 const DEBOUNCE_MS = 30;
 /** Wait this many times the last write's duration before the next one (≤ 20 % busy). */
@@ -30,7 +31,7 @@ export interface FlusherEvents {
 
 export class Flusher extends EventEmitter<FlusherEvents> {
   /** How the file is kept (status.ts reports it). */
-  get engine(): 'native' | 'wasm' {
+  get engine(): EngineName {
     return this.file.engine;
   }
 
@@ -96,7 +97,7 @@ export class Flusher extends EventEmitter<FlusherEvents> {
       this.emit('written');
     } catch (err) {
       this.dirty = true;
-      const message = `cannot write the index file ${this.file.path}: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `cannot write the index file ${this.file.path}: ${errorMessage(err)}`;
       if (this.state.error !== message) this.log(`inkdex: ${message}`);
       this.state.error = message;
       this.schedule();

@@ -4,11 +4,12 @@
  * coalesces full-resync requests, and runs the periodic reconcile.
  */
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import type { SyncStore as Store, Trigger } from '../core/seam.js';
-import { cancelReservedRun, emptyStats, reserveRun, runSync, type RunProgress, type RunSummary, type SyncOptions } from '../sync/sync.js';
+import type { RunProgress, RunSummary, SyncStore, Trigger } from '../core/seam.js';
+import { cancelReservedRun, emptyStats, reserveRun, runSync, type SyncOptions } from '../sync/sync.js';
 import { diskState, MOVE_WINDOW_MS, MoveWindow } from '../sync/moves.js';
 import { nfc } from '../core/nfc.js';
+import { errorMessage } from '../core/errors.js';
+import { isFolder } from '../core/fs.js';
 
 export { MOVE_WINDOW_MS };
 /** A watch batch starts once events have been quiet this long… */
@@ -67,7 +68,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   lastRun: RunSummary | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SyncStore,
     private readonly sync: SyncOptions,
     private readonly run: RunFn = runSync,
   ) {
@@ -282,7 +283,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       const at = new Date().toISOString();
       const summary: RunSummary = {
         id: reservedId ?? -1, trigger, kind: scope.kind, status: 'failed', startedAt: at, finishedAt: at, durationMs: 0, ...emptyStats(),
-        message: err instanceof Error ? err.message : String(err),
+        message: errorMessage(err),
       };
       this.lastRun = summary;
       this.emit('run-finished', summary);
@@ -300,13 +301,5 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       this.heldTimer = null;
       void this.drain();
     }, Math.max(0, dueAt - Date.now()));
-  }
-}
-
-function isFolder(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

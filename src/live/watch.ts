@@ -23,18 +23,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IgnoreRules } from '../core/ignore.js';
+import type { WatcherState, WatcherStatus } from '../core/health.js';
 import { nfc } from '../core/nfc.js';
-
-export type WatcherState = 'starting' | 'watching' | 'degraded' | 'down';
-
-export interface WatcherStatus {
-  state: WatcherState;
-  files: number;
-  dirs: number;
-  /** The last error, e.g. "ENOSPC: inotify watch limit reached". */
-  lastError: string | null;
-  events: number;
-}
+import { errorMessage } from '../core/errors.js';
+import { nextTurn, TimeSlice } from '../core/time-slice.js';
 
 export interface WatchHandlers {
   /** An indexable file path (relative, as on disk) was named by an event. */
@@ -255,12 +247,9 @@ export class JournalWatcher {
    */
   private async attachTree(dir: string, gen: number): Promise<boolean> {
     const stack = [dir];
-    let sliceStart = Date.now();
+    const slice = new TimeSlice(this.sliceMs);
     while (stack.length > 0) {
-      if (Date.now() - sliceStart >= this.sliceMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = Date.now();
-      }
+      await slice.yieldIfSpent();
       if (this.closed || gen !== this.generation) return false;
       const d = stack.pop()!;
       if (this.watched.has(d)) {
@@ -367,7 +356,7 @@ export class JournalWatcher {
     if (this.closed) return;
     this.relists.add(dir);
     this.pumping ??= (async () => {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       try {
         while (this.relists.size > 0 && !this.closed) {
           for (const d of this.rewatches) {
@@ -449,7 +438,7 @@ export class JournalWatcher {
   private onWatchError(dir: string, err: unknown): void {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return; // gone meanwhile: its parent's re-list sees it
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     this.lastError =
       code === 'ENOSPC'
         ? 'ENOSPC: the system limit of inotify watches is reached; changes may be missed'

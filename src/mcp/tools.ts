@@ -26,7 +26,7 @@ import type { EntryFilters, EntryName, IndexReader } from '../core/seam.js';
 export interface ToolDeps {
   reader: IndexReader;
   /** The `/api/status` object of the process keeping the index, as well as this process knows it. */
-  status(): Record<string, unknown>;
+  status(): object;
 }
 
 /** How many close matches a "not found" offers. */

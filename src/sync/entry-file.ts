@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEntry } from '../core/parse.js';
-import { describeFsError, errorCode, type DiskFile } from './scan.js';
+import type { DiskFile } from './scan.js';
+import { describeFsError, errorCode } from '../core/fs.js';
+import { errorMessage } from '../core/errors.js';
 import type { EntryRecord } from '../core/seam.js';
 
 export type FileRead =
@@ -92,7 +94,7 @@ export function entryRecord(file: DiskFile, read: Extract<FileRead, { ok: true }
   try {
     frontmatter = JSON.stringify(parsed.frontmatter);
   } catch (err) {
-    error = `frontmatter cannot be stored as JSON: ${err instanceof Error ? err.message : String(err)}`;
+    error = `frontmatter cannot be stored as JSON: ${errorMessage(err)}`;
   }
   return {
     path: file.path,

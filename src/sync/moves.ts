@@ -4,11 +4,11 @@
  * window), and the pairing of vanished entries with new files by content hash.
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import path, { posix } from 'node:path';
 import type { IgnoreRules } from '../core/ignore.js';
-import { describeFsError, errorCode } from '../core/fs-errors.js';
+import { describeFsError, errorCode } from '../core/fs.js';
 import type { DiskFile } from './scan.js';
-import type { EntryStore as Store, IndexedFile } from '../core/seam.js';
+import type { EntryStore, IndexedFile } from '../core/seam.js';
 
 /** A vanished file stays indexed this long, in case its new path is reported later (a move). */
 export const MOVE_WINDOW_MS = 2000;
@@ -86,7 +86,7 @@ export class MovePool {
   constructor(
     vanished: IndexedFile[],
     private readonly goneNow: ((path: string) => boolean) | null,
-    private readonly store: Pick<Store, 'pathsWithHash' | 'indexedByPath'>,
+    private readonly store: Pick<EntryStore, 'pathsWithHash' | 'indexedByPath'>,
   ) {
     for (const v of vanished) {
       const list = this.byHash.get(v.contentHash);
@@ -97,7 +97,7 @@ export class MovePool {
 
   claim(hash: string, newPath: string): IndexedFile | null {
     const candidates = (this.byHash.get(hash) ?? []).filter((v) => !this.claimed.has(v.path));
-    let pick = candidates.find((v) => baseName(v.path) === baseName(newPath)) ?? candidates[0];
+    let pick = candidates.find((v) => posix.basename(v.path) === posix.basename(newPath)) ?? candidates[0];
     if (!pick && this.goneNow) {
       for (const p of this.store.pathsWithHash(hash)) {
         if (p !== newPath && !this.claimed.has(p) && this.goneNow(p)) {
@@ -116,8 +116,4 @@ export class MovePool {
     for (const list of this.byHash.values()) for (const v of list) if (!this.claimed.has(v.path)) out.push(v);
     return out;
   }
-}
-
-function baseName(p: string): string {
-  return p.slice(p.lastIndexOf('/') + 1);
 }

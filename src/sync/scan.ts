@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IgnoreRules } from '../core/ignore.js';
-import { describeFsError, errorCode } from '../core/fs-errors.js';
+import { describeFsError, errorCode } from '../core/fs.js';
 import { nfc } from '../core/nfc.js';
+import { TimeSlice } from '../core/time-slice.js';
 
 export interface DiskFile {
   /** POSIX path relative to the root, Unicode NFC: the identity used in the index. */
@@ -41,12 +42,9 @@ const SLICE_MS = 20;
 export async function scanFolder(root: string, rules: IgnoreRules, under = ''): Promise<ScanResult> {
   const result: ScanResult = { files: new Map(), failedDirs: new Map(), problems: new Map(), dirs: 0 };
   const stack = [under];
-  let sliceStart = Date.now();
+  const slice = new TimeSlice(SLICE_MS);
   while (stack.length > 0) {
-    if (Date.now() - sliceStart >= SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = Date.now();
-    }
+    await slice.yieldIfSpent();
     const dir = stack.pop()!;
     const dirPath = dir === '' ? root : path.join(root, dir);
     let names: fs.Dirent[];
@@ -208,4 +206,3 @@ function statPath(root: string, diskPath: string, rel: string): DiskFile | null 
   }
 }
 
-export { describeFsError, errorCode } from '../core/fs-errors.js';

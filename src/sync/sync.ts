@@ -10,8 +10,11 @@ import { diskState, MovePool } from './moves.js';
 import { nfc } from '../core/nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from '../core/ignore.js';
-import { describeFsError, errorCode, scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
-import type { IndexedFile, IndexedStat, RunKind, RunLog, RunStats, SyncStore as Store, Trigger } from '../core/seam.js';
+import { scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
+import { describeFsError, errorCode, isFolder } from '../core/fs.js';
+import { errorMessage } from '../core/errors.js';
+import { TimeSlice } from '../core/time-slice.js';
+import type { IndexedFile, IndexedStat, RunKind, RunLog, RunProgress, RunStats, RunSummary, SyncStore, Trigger } from '../core/seam.js';
 
 export interface SyncOptions {
   /** Absolute, symlink-resolved journal folder. */
@@ -45,26 +48,6 @@ export type Scope =
        */
       dirs?: ReadonlyMap<string, boolean>;
     };
-
-export interface RunProgress {
-  id: number;
-  trigger: Trigger;
-  kind: RunKind;
-  processed: number;
-  total: number;
-  startedAt: string;
-}
-
-export interface RunSummary extends RunStats {
-  id: number;
-  trigger: Trigger;
-  kind: RunKind;
-  status: 'succeeded' | 'failed';
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  message: string | null;
-}
 
 export interface RunResult {
   summary: RunSummary;
@@ -101,7 +84,7 @@ const ROOT_BY_NAME_LIMIT = 500;
  * @param reservedId a run row made earlier by `Indexer.requestFull` (a resync request that had to wait)
  */
 export async function runSync(
-  store: Store,
+  store: SyncStore,
   opts: SyncOptions,
   scope: Scope,
   trigger: Trigger,
@@ -112,31 +95,9 @@ export async function runSync(
   const startedAt = new Date(started).toISOString();
   const kind: RunKind = scope.kind;
   await store.writable();
-  // A watch batch gets its run row only once it changes something: a batch that finds
-  // nothing to do (a folder delete whose files were already removed, a temp file) leaves
-  // no empty run in the history.
-  const lazy = kind === 'incremental' && reservedId === null;
-  let id = reservedId ?? (lazy ? -1 : store.startRun(trigger, kind, startedAt));
-  if (reservedId !== null) store.markRunStarted(reservedId, startedAt);
   const stats = emptyStats();
-  const progress: RunProgress = { id, trigger, kind, processed: 0, total: 0, startedAt };
-  const runId = (): number => {
-    if (id < 0) {
-      id = store.startRun(trigger, kind, startedAt);
-      progress.id = id;
-      hooks.onStart?.({ ...progress });
-    }
-    return id;
-  };
-  const row: RunRow = {
-    id: runId,
-    mark: () => id,
-    rolledBack: (before) => {
-      // A row made inside a transaction that was rolled back is gone with it.
-      if (lazy && before < 0) id = progress.id = -1;
-    },
-  };
-  if (!lazy) hooks.onStart?.(progress);
+  const progress: RunProgress = { id: -1, trigger, kind, processed: 0, total: 0, startedAt };
+  const row = new RunRecord(store, progress, hooks, reservedId);
   const run = new Run(store, opts, row, stats);
   let status: 'succeeded' | 'failed' = 'succeeded';
   let message: string | null = null;
@@ -149,17 +110,18 @@ export async function runSync(
     }
   } catch (err) {
     status = 'failed';
-    message = err instanceof Error ? err.message : String(err);
+    message = errorMessage(err);
   }
   try {
     store.finishBulk();
   } catch (err) {
     status = 'failed';
-    message ??= `building the full-text index failed: ${err instanceof Error ? err.message : String(err)}`;
+    message ??= `building the full-text index failed: ${errorMessage(err)}`;
   }
   const finished = Date.now();
-  const recorded = id >= 0 || status === 'failed';
-  if (recorded) runId();
+  const recorded = row.made() || status === 'failed';
+  if (recorded) row.id();
+  const id = row.mark();
   const summary: RunSummary = {
     id, trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
   };
@@ -171,12 +133,56 @@ export async function runSync(
   return { summary, held, recorded };
 }
 
-/** The run's row: made on first use for a watch batch (see runSync). */
-interface RunRow {
-  id(): number;
+/**
+ * Where a run is recorded: its row in sync_runs. A watch batch gets its row only once it
+ * changes something, so a batch that finds nothing to do (a folder delete whose files were
+ * already removed, a temp file) leaves no empty run in the history. Any other run has its
+ * row from the start: made now, or reserved earlier by a resync request (`reserveRun`).
+ */
+class RunRecord {
+  /** The row's id; -1 until it is made. */
+  private current: number;
+  private readonly lazy: boolean;
+
+  constructor(
+    private readonly log: RunLog,
+    /** The run's progress, whose id follows the row's. */
+    private readonly progress: RunProgress,
+    private readonly hooks: RunHooks,
+    reservedId: number | null,
+  ) {
+    const { trigger, kind, startedAt } = progress;
+    this.lazy = kind === 'incremental' && reservedId === null;
+    if (reservedId !== null) log.markRunStarted(reservedId, startedAt);
+    this.current = reservedId ?? (this.lazy ? -1 : log.startRun(trigger, kind, startedAt));
+    progress.id = this.current;
+    if (!this.lazy) hooks.onStart?.(progress);
+  }
+
+  /** The row's id, making the row first if there is none yet (the run is changing something). */
+  id(): number {
+    if (this.current < 0) {
+      const { trigger, kind, startedAt } = this.progress;
+      this.current = this.progress.id = this.log.startRun(trigger, kind, startedAt);
+      this.hooks.onStart?.({ ...this.progress });
+    }
+    return this.current;
+  }
+
+  /** True once the row exists. */
+  made(): boolean {
+    return this.current >= 0;
+  }
+
   /** The id now (-1: no row yet), to pass to `rolledBack` after a rollback. */
-  mark(): number;
-  rolledBack(before: number): void;
+  mark(): number {
+    return this.current;
+  }
+
+  /** A row made inside a transaction that was rolled back is gone with it. */
+  rolledBack(before: number): void {
+    if (this.lazy && before < 0) this.current = this.progress.id = -1;
+  }
 }
 
 /**
@@ -207,9 +213,9 @@ class Run {
   private readonly handled = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SyncStore,
     private readonly opts: SyncOptions,
-    private readonly row: RunRow,
+    private readonly row: RunRecord,
     private readonly stats: RunStats,
   ) {
     this.errorPaths = new Set(store.fileErrorPaths());
@@ -295,7 +301,7 @@ class Run {
     progress: RunProgress,
     hooks: RunHooks,
   ): Promise<void> {
-    let sliceStart = Date.now();
+    const slice = new TimeSlice(SLICE_MS);
     for (let i = 0; i < work.length && !this.stopped; i += CHUNK) {
       // One transaction per chunk; within it the event loop gets a turn every SLICE_MS so
       // the API stays responsive (it reads the same connection, so it sees the chunk so far).
@@ -306,10 +312,9 @@ class Run {
         for (const w of work.slice(i, i + CHUNK)) {
           this.apply(w.disk, w.indexed, await files.next(), movePool);
           progress.processed++;
-          if (Date.now() - sliceStart >= SLICE_MS) {
+          if (slice.spent()) {
             hooks.onProgress?.({ ...progress });
-            await new Promise((resolve) => setImmediate(resolve));
-            sliceStart = Date.now();
+            await slice.yield();
             // Asked to stop (a signal): keep what this chunk did so far, leave the rest.
             if (hooks.shouldStop?.()) {
               this.stopped = true;
@@ -366,79 +371,95 @@ class Run {
   /**
    * The named paths, plus the folders the watcher pointed at, listed and compared with
    * the index: a file whose own event was lost is still found in its folder's listing.
-   * A shallow listing costs one readdir and one range query; only files not indexed yet
-   * (or named by an event) are stat-ed.
    */
-  private async planIncremental(
-    paths: ReadonlySet<string>,
-    dirs: ReadonlyMap<string, boolean>,
-  ): Promise<Plan> {
-    const { root, rules } = this.opts;
-    const disk = new Map<string, DiskFile>();
-    const indexed = new Map<string, IndexedFile>();
-    const look = (p: string): void => {
-      if (indexed.has(p)) return;
-      const known = this.store.indexedByPath(p);
-      if (known) indexed.set(known.path, known);
-    };
-    for (const diskPath of paths) {
-      const file = statFile(root, diskPath, rules);
-      if (file) disk.set(file.path, file);
-      look(nfc(diskPath));
-    }
-    const failedDirs = new Map<string, string>();
+  private async planIncremental(paths: ReadonlySet<string>, dirs: ReadonlyMap<string, boolean>): Promise<Plan> {
+    const found: Found = { disk: new Map(), indexed: new Map(), failedDirs: new Map() };
+    this.findPaths(found, paths);
     for (const [dir, deep] of dirs) {
       const dirNfc = nfc(dir);
-      if (dirNfc !== '' && rules.ignoresDir(dirNfc)) continue;
-      if (deep) {
-        let listing: ScanResult | null = null;
-        try {
-          listing = await scanFolder(root, rules, dir);
-        } catch (err) {
-          const code = errorCode(err);
-          if (code !== 'ENOENT' && code !== 'ENOTDIR') failedDirs.set(dirNfc, describeFsError(err));
-        }
-        for (const f of listing?.files.values() ?? []) {
-          disk.set(f.path, f);
-          look(f.path);
-        }
-        for (const [d, why] of listing?.failedDirs ?? []) failedDirs.set(d, why);
-        // Indexed below it but not listed: vanished (confirmGone stats each one).
-        if (!failedDirs.has(dirNfc)) for (const p of this.store.pathsUnder(dirNfc)) if (!disk.has(p) && !isUnder(p, failedDirs.keys())) look(p);
-        continue;
-      }
-      let names: fs.Dirent[];
-      try {
-        names = fs.readdirSync(dir === '' ? root : path.join(root, dir), { withFileTypes: true });
-      } catch (err) {
-        const code = errorCode(err);
-        // Gone: its indexed files are gone too (the watcher also reports the folder).
-        if (code === 'ENOENT' || code === 'ENOTDIR') for (const p of this.store.pathsUnder(dirNfc)) look(p);
-        continue;
-      }
-      // A folder's listing is checked against its indexed paths in one query; the root's
-      // name by name unless it holds many files (pathsUnder('') is every entry).
-      const known = dirNfc !== '' || names.length > ROOT_BY_NAME_LIMIT ? new Set(this.store.pathsUnder(dirNfc)) : null;
-      const listed = new Set<string>();
-      for (const d of names) {
-        if (d.isDirectory()) continue;
-        const diskPath = dir === '' ? d.name : `${dir}/${d.name}`;
-        const rel = nfc(diskPath);
-        if (!rules.indexesIn(dirNfc, nfc(d.name))) continue;
-        listed.add(rel);
-        if (disk.has(rel)) continue;
-        if (known ? known.has(rel) : this.store.indexedByPath(rel) !== undefined) continue; // indexed: its own events tell of edits
-        const file = statFile(root, diskPath, rules);
-        if (file) disk.set(file.path, file);
-      }
-      if (known) {
-        for (const p of known) {
-          if (listed.has(p) || disk.has(p) || p.indexOf('/', dirNfc.length + 1) !== -1) continue;
-          look(p); // a direct child no longer listed: vanished (confirmGone stats it)
-        }
+      if (dirNfc !== '' && this.opts.rules.ignoresDir(dirNfc)) continue;
+      if (deep) await this.findTree(found, dir, dirNfc);
+      else this.findInFolder(found, dir, dirNfc);
+    }
+    const { disk, indexed, failedDirs } = found;
+    return { diff: diffListings(disk, indexed, (p) => isUnder(p, failedDirs.keys())), disk, failedDirs, problems: new Map() };
+  }
+
+  /** Notes the index's row for `p`, if it has one. */
+  private look(found: Found, p: string): void {
+    if (found.indexed.has(p)) return;
+    const known = this.store.indexedByPath(p);
+    if (known) found.indexed.set(known.path, known);
+  }
+
+  /** The paths events named: each stat-ed, and looked up in the index. */
+  private findPaths(found: Found, paths: ReadonlySet<string>): void {
+    for (const diskPath of paths) {
+      const file = statFile(this.opts.root, diskPath, this.opts.rules);
+      if (file) found.disk.set(file.path, file);
+      this.look(found, nfc(diskPath));
+    }
+  }
+
+  /**
+   * A folder that appeared, vanished or was replaced: everything below it is listed, and
+   * what is indexed below it but not listed has vanished (confirmGone stats each one).
+   */
+  private async findTree(found: Found, dir: string, dirNfc: string): Promise<void> {
+    const { disk, failedDirs } = found;
+    let listing: ScanResult | null = null;
+    try {
+      listing = await scanFolder(this.opts.root, this.opts.rules, dir);
+    } catch (err) {
+      const code = errorCode(err);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') failedDirs.set(dirNfc, describeFsError(err));
+    }
+    for (const f of listing?.files.values() ?? []) {
+      disk.set(f.path, f);
+      this.look(found, f.path);
+    }
+    for (const [d, why] of listing?.failedDirs ?? []) failedDirs.set(d, why);
+    if (!failedDirs.has(dirNfc)) for (const p of this.store.pathsUnder(dirNfc)) if (!disk.has(p) && !isUnder(p, failedDirs.keys())) this.look(found, p);
+  }
+
+  /**
+   * A folder's own files, in one readdir checked against its indexed paths in one range
+   * query: only files not indexed yet are stat-ed (an indexed file's own events tell of
+   * its edits), and an indexed file no longer listed has vanished.
+   */
+  private findInFolder(found: Found, dir: string, dirNfc: string): void {
+    const { root, rules } = this.opts;
+    const { disk } = found;
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(dir === '' ? root : path.join(root, dir), { withFileTypes: true });
+    } catch (err) {
+      const code = errorCode(err);
+      // Gone: its indexed files are gone too (the watcher also reports the folder).
+      if (code === 'ENOENT' || code === 'ENOTDIR') for (const p of this.store.pathsUnder(dirNfc)) this.look(found, p);
+      return;
+    }
+    // The root's listing is checked name by name unless it holds many files (pathsUnder('')
+    // is every entry).
+    const known = dirNfc !== '' || names.length > ROOT_BY_NAME_LIMIT ? new Set(this.store.pathsUnder(dirNfc)) : null;
+    const listed = new Set<string>();
+    for (const d of names) {
+      if (d.isDirectory()) continue;
+      const diskPath = dir === '' ? d.name : `${dir}/${d.name}`;
+      const rel = nfc(diskPath);
+      if (!rules.indexesIn(dirNfc, nfc(d.name))) continue;
+      listed.add(rel);
+      if (disk.has(rel)) continue;
+      if (known ? known.has(rel) : this.store.indexedByPath(rel) !== undefined) continue; // indexed: its own events tell of edits
+      const file = statFile(root, diskPath, rules);
+      if (file) disk.set(file.path, file);
+    }
+    if (known) {
+      for (const p of known) {
+        if (listed.has(p) || disk.has(p) || p.indexOf('/', dirNfc.length + 1) !== -1) continue;
+        this.look(found, p); // a direct child no longer listed: vanished (confirmGone stats it)
       }
     }
-    return { diff: diffListings(disk, indexed, (p) => isUnder(p, failedDirs.keys())), disk, failedDirs, problems: new Map() };
   }
 
   /** Keeps only the vanished entries whose file is really gone (or no longer indexable). */
@@ -536,19 +557,18 @@ class Run {
   }
 }
 
+/** What an incremental run has found so far: files on disk, their index rows, folders it could not list. */
+interface Found {
+  disk: Map<string, DiskFile>;
+  indexed: Map<string, IndexedFile>;
+  failedDirs: Map<string, string>;
+}
+
 interface Plan {
   diff: Diff<IndexedFile, DiskFile>;
   disk: Map<string, DiskFile>;
   failedDirs: Map<string, string>;
   problems: Map<string, string>;
-}
-
-function isFolder(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function nowIso(): string {

@@ -1,19 +1,20 @@
 /**
- * The one status of a running `serve` (SPEC §4, §4.1): built here, once per question, and
- * fed to `/api/status`, `/healthz`, `/metrics` and the SSE `status` event, so the four
- * can never disagree.
+ * The one status of a running `serve` (SPEC §4, §4.1): built here, once per question, from
+ * what the live parts report, and fed to `/api/status`, `/healthz`, `/metrics`, the SSE
+ * `status` event and the service log's health lines, so they can never disagree. The
+ * composition root makes one StatusSource and gives it to the app and the log. Not quite
+ * pure: before this process's first write, the index file's size and time are read from
+ * the disk.
  */
 import fs from 'node:fs';
-import { assessHealth, type Health } from '../core/health.js';
-import type { RunRow } from '../core/seam.js';
-import type { RunProgress, RunSummary } from '../sync/sync.js';
-import type { WatcherState, WatcherStatus } from '../live/watch.js';
+import { assessHealth, type Health, type WatcherState, type WatcherStatus } from './health.js';
+import type { Counts, EngineName, IndexReader, RunProgress, RunRow, RunSummary } from './seam.js';
 
-/** How the index file is kept (SPEC §3). */
-export type Engine = 'native' | 'wasm';
-
-/** What the engine knows about the index file. */
-export interface IndexFileStatus {
+/**
+ * What this process's writes to the index file came to (the flusher reports them; the
+ * engine's own view of the file is the seam's IndexFileStatus).
+ */
+export interface IndexWrites {
   /** ISO-8601 UTC of the last successful write (commit or file replacement); null before the first. */
   lastWriteAt: string | null;
   /** Size of the index on disk after that write (the WAL included, for the native engine). */
@@ -24,33 +25,16 @@ export interface IndexFileStatus {
   writes?: number;
 }
 
-/**
- * The index file as the server sees it. serve.ts wires the engine in use; it emits
- * `written` after each write that changed the file (so the page's "last write" and size
- * follow the write, not the end of the run that preceded it).
- */
-export interface IndexFile {
-  readonly engine: Engine;
-  status(): IndexFileStatus;
-  on(event: 'written', listener: () => void): unknown;
-  off(event: 'written', listener: () => void): unknown;
-}
-
 export interface StatusDeps {
-  queries: { counts(): Counts; lastFinishedRun(): RunRow | undefined };
+  queries: Pick<IndexReader, 'counts' | 'lastFinishedRun'>;
   indexer: { readonly current: RunProgress | null; readonly lastRun: RunSummary | null; lagMs(): number };
   watcher: { status(): WatcherStatus };
-  indexFile: IndexFile;
+  /** The flusher: the engine in use and the writes so far. */
+  indexFile: { readonly engine: EngineName; status(): IndexWrites };
   journal: string;
   /** The index file's path. */
   db: string;
   version: string;
-}
-
-export interface Counts {
-  entries: number;
-  tags: number;
-  errors: number;
 }
 
 export type ServeState = 'starting' | 'idle' | 'syncing';
@@ -62,7 +46,7 @@ export interface Status {
   /** Why the health is not `healthy`, in words (empty when it is). */
   healthReasons: string[];
   journal: string;
-  engine: Engine;
+  engine: EngineName;
   db: { path: string; sizeBytes: number; lastWriteAt: string | null };
   watcher: { state: WatcherState; files: number; dirs: number };
   counts: Counts;
@@ -149,7 +133,7 @@ export class StatusSource {
  * The index file's size and last write: what the engine reports once it has written,
  * else (before this process's first write) the file as on disk.
  */
-function indexFileOnDisk(file: string, s: IndexFileStatus): Status['db'] {
+function indexFileOnDisk(file: string, s: IndexWrites): Status['db'] {
   if (s.lastWriteAt !== null) return { path: file, sizeBytes: s.sizeBytes, lastWriteAt: s.lastWriteAt };
   const st = fs.statSync(file, { throwIfNoEntry: false });
   return { path: file, sizeBytes: st?.size ?? s.sizeBytes, lastWriteAt: st ? st.mtime.toISOString() : null };

@@ -1,6 +1,7 @@
 /**
- * `inkdex serve`: take the lock (handed over by a keeping `inkdex mcp`), listen, start the
- * watcher, run the startup sync, then keep the index current until SIGINT/SIGTERM.
+ * `inkdex serve`: take the lock (handed over by a keeping `inkdex mcp`), listen (the API,
+ * the page and `/mcp`), start the watcher, run the startup sync, then keep the index
+ * current until SIGINT/SIGTERM.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { openIndex } from '../index/open-index.js';
 import { createApp, createHttpServer } from '../http/app.js';
 import type { HardenedServer } from '../http/safety.js';
 import { keepIndex, type Keeper } from './keeper.js';
+import { mcpEndpoint, type McpEndpoint } from './mcp-http.js';
 import { shutdownSignals } from './signals.js';
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
@@ -25,7 +27,8 @@ export async function serveCommand(config: Config): Promise<number> {
   const index = await openIndex({ ...config, handOver: { from: ['inkdex mcp'], waitMs: HAND_OVER_WAIT_MS } }, log);
   const keeper = keepIndex(config, index, log);
   const closing = new AbortController();
-  const { server, connections, port } = await listen(config, keeper, closing.signal).catch(async (err: unknown) => {
+  const mcp = mcpEndpoint(config, keeper);
+  const { server, connections, port } = await listen(config, keeper, mcp, closing.signal).catch(async (err: unknown) => {
     await keeper.stop();
     throw err;
   });
@@ -39,13 +42,14 @@ export async function serveCommand(config: Config): Promise<number> {
   // hold the process open past the deadline.
   closing.abort();
   connections.closeAll();
+  await mcp.close();
   await keeper.stop();
   server.close();
   return 0;
 }
 
 /** The app on its server, listening. @throws StartError when the address cannot be had */
-async function listen(config: Config, parts: Keeper, closing: AbortSignal): Promise<{ server: Server; connections: HardenedServer; port: number }> {
+async function listen(config: Config, parts: Keeper, mcp: McpEndpoint, closing: AbortSignal): Promise<{ server: Server; connections: HardenedServer; port: number }> {
   let port = config.port;
   const app = createApp({
     status: parts.status,
@@ -59,6 +63,7 @@ async function listen(config: Config, parts: Keeper, closing: AbortSignal): Prom
     version: parts.version,
     webDir: fileURLToPath(new URL('../../../web/', import.meta.url)),
     closing,
+    mcp: (request) => mcp.handle(request),
     security: { host: config.host, port: () => port, token: config.token },
   });
   const { server, connections } = createHttpServer(app, config.host);

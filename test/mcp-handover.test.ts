@@ -101,8 +101,8 @@ describe.each(['native', 'wasm'])('inkdex mcp (%s engine)', (engine) => {
     await mcp.close();
     await gone(pid, 5000);
     expect(lockOf(db)?.pid).toBe(serve.cli.child.pid);
+    // serve still keeps the index.
     writeFile(dir, 'b.md', '# B\nbravo\n');
-    await serve.idle();
-    expect((await serve.api<{ total: number }>('/api/entries?q=bravo')).total).toBe(1);
+    await waitFor(async () => (await serve.api<{ total: number }>('/api/entries?q=bravo')).total === 1, { timeoutMs: 10_000, message: 'serve to index the edit' });
   });
 });

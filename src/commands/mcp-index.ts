@@ -29,6 +29,8 @@ export class McpIndex {
   /** A change of role under way. */
   private changing: Promise<void> | null = null;
   private closed = false;
+  /** Whether a keeper starts watching and syncing at once (false until `go`). */
+  private going = false;
   private readonly onHandOver = (): void => {
     if (!this.keeper || this.changing || this.closed) return;
     this.change(() => this.handOver());
@@ -39,7 +41,11 @@ export class McpIndex {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Keeps the index when its lock is free, else reads it; from then on follows the other processes. */
+  /**
+   * Keeps the index when its lock is free, else reads it; from then on follows the other
+   * processes. A keeper answers from the index as it is; it starts watching and syncing
+   * on `go`, so that the work does not delay the first answer.
+   */
   async start(): Promise<void> {
     if (!(await this.tryToKeep())) await this.read();
     process.on(HAND_OVER_SIGNAL, this.onHandOver);
@@ -50,6 +56,12 @@ export class McpIndex {
       });
     }, TAKE_OVER_POLL_MS);
     this.poll.unref();
+  }
+
+  /** From now on a keeper watches and syncs (the first now, if this process keeps the index). */
+  go(): void {
+    this.going = true;
+    this.keeper?.start().catch((err: unknown) => this.log(`inkdex: ${errorMessage(err)}`));
   }
 
   get role(): McpRole {
@@ -103,7 +115,7 @@ export class McpIndex {
     this.reading?.index.close();
     this.reading = null;
     // Answer at once from the index as it is; the watcher and the startup sync follow.
-    keeper.start().catch((err: unknown) => this.log(`inkdex: ${errorMessage(err)}`));
+    if (this.going) keeper.start().catch((err: unknown) => this.log(`inkdex: ${errorMessage(err)}`));
     return true;
   }
 
@@ -112,7 +124,11 @@ export class McpIndex {
     const keeper = this.keeper!;
     this.log('inkdex: inkdex serve asks for the index: handing it over, reading it from now on');
     await keeper.stop(false);
-    // The reader opens while this process still holds the file, so no question goes unanswered.
+    // The wasm engine's file is complete once written, and closing its copy in memory
+    // writes nothing: the lock goes at once, before the reader loads the file. The native
+    // engine still writes on closing (its log folded in), so its lock goes after that;
+    // its reader opens first, in no time, so no question goes unanswered meanwhile.
+    if (keeper.index.file.engine === 'wasm') keeper.index.releaseLock();
     await this.read();
     this.keeper = null;
     keeper.index.close();

@@ -86,7 +86,7 @@ Options:
   --db FILE                 index file (default JOURNAL_DIR/.inkdex/index.sqlite; env INKDEX_DB)
   --host ADDR               address to listen on (default 127.0.0.1; env INKDEX_HOST)
   --port N                  port (default 4317, 0 = any free port; env INKDEX_PORT)
-  --token SECRET            require "Authorization: Bearer SECRET" on /api/* (env INKDEX_TOKEN)
+  --token SECRET            require "Authorization: Bearer SECRET" on /api/* and /mcp (env INKDEX_TOKEN)
   --reconcile-every DUR     periodic full sync while serving: 30s, 10m, 1h, 0 = off (default 10m)
   --ignore GLOB             skip matching paths, relative to JOURNAL_DIR (repeatable)
   --max-file-size BYTES     larger files are not read (default 5242880; suffixes K, M, G)

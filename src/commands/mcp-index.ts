@@ -11,6 +11,7 @@ import type { IndexReader, RunProgress, RunSummary } from '../core/seam.js';
 import { StatusSource, type Status } from '../core/status.js';
 import { HAND_OVER_SIGNAL, lockHolder, lockLooksFree } from '../index/lock.js';
 import { openIndex } from '../index/open-index.js';
+import { NoIndexError } from '../index/read-index.js';
 import type { Config } from './config.js';
 import { follow } from './follow.js';
 import { keepIndex, type Keeper } from './keeper.js';
@@ -31,8 +32,15 @@ export class McpIndex {
   private closed = false;
   /** Whether a keeper starts watching and syncing at once (false until `go`). */
   private going = false;
+  /** Asked to hand over before the keeper was ready: done as soon as it is. */
+  private handOverAsked = false;
   private readonly onHandOver = (): void => {
-    if (!this.keeper || this.changing || this.closed) return;
+    if (this.closed) return;
+    if (!this.keeper || this.changing) {
+      // Still opening (or changing role): serve asks again every few ms, but do not count on it.
+      this.handOverAsked = true;
+      return;
+    }
     this.change(() => this.handOver());
   };
 
@@ -47,8 +55,10 @@ export class McpIndex {
    * on `go`, so that the work does not delay the first answer.
    */
   async start(): Promise<void> {
-    if (!(await this.tryToKeep())) await this.read();
+    // Listening before the lock can name this process: the signal's default is to end it.
     process.on(HAND_OVER_SIGNAL, this.onHandOver);
+    if (!(await this.tryToKeep())) await this.read();
+    if (this.handOverAsked) this.onHandOver();
     this.poll = setInterval(() => {
       if (this.keeper || this.changing || this.closed || !lockLooksFree(this.config.db)) return;
       this.change(async () => {
@@ -71,8 +81,14 @@ export class McpIndex {
   /** The reader in use (throws, saying why, when there is no index to read yet). */
   reader(): IndexReader {
     if (this.keeper) return this.keeper.queries;
-    if (this.reading) return this.reading.index.reader();
-    throw new Error('the index is being handed over: ask again in a moment');
+    if (!this.reading) throw new Error('the index is being handed over: ask again in a moment');
+    try {
+      return this.reading.index.reader();
+    } catch (err) {
+      const holder = err instanceof NoIndexError ? lockHolder(this.config.db) : null;
+      if (holder) throw new Error(`the index ${this.config.db} is being built by ${holder.command} (process ${holder.pid}): ask again in a moment`);
+      throw err;
+    }
   }
 
   /** The `/api/status` object as this process knows it, with who keeps the index. */
@@ -94,10 +110,13 @@ export class McpIndex {
   }
 
   private change(step: () => Promise<void>): void {
+    this.handOverAsked = false;
     this.changing = step()
       .catch((err: unknown) => this.log(`inkdex: ${errorMessage(err)}`))
       .finally(() => {
         this.changing = null;
+        // Asked meanwhile (a serve starting just as this process took the lock back).
+        if (this.handOverAsked && this.keeper) this.onHandOver();
       });
   }
 

@@ -43,7 +43,7 @@ async function connect(url: string, headers: Record<string, string> = {}): Promi
   return client;
 }
 
-describe('/mcp on serve', () => {
+describe('/mcp on serve', { timeout: 60_000 }, () => {
   it('answers the tools over Streamable HTTP, the same as over stdio', async () => {
     const { served } = await serveJournal();
     const client = await connect(served.url);
@@ -90,7 +90,7 @@ describe('/mcp on serve', () => {
   });
 });
 
-describe('/mcp under the rules of §4.3', () => {
+describe('/mcp under the rules of §4.3', { timeout: 60_000 }, () => {
   const post = (host: string, extra = ''): string =>
     `POST /mcp HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n${extra}Content-Length: ${Buffer.byteLength(INITIALIZE)}\r\nConnection: close\r\n\r\n${INITIALIZE}`;
 

@@ -42,7 +42,7 @@ afterAll(async () => {
 
 const uriOf = (rel: string): string => 'inkdex://entry/' + rel.split('/').map(encodeURIComponent).join('/');
 
-describe('reading', () => {
+describe('reading', { timeout: 60_000 }, () => {
   it.each(ODD_NAMES)('%s: its URI (segments percent-encoded) reads the current text as text/markdown', async (name) => {
     const { contents } = await mcp.client.readResource({ uri: uriOf(name) });
     expect(contents).toEqual([{ uri: uriOf(name), mimeType: 'text/markdown', text: `# ${name}\nthe text of ${name}\n` }]);
@@ -79,7 +79,7 @@ describe('reading', () => {
   });
 });
 
-describe('listing', () => {
+describe('listing', { timeout: 60_000 }, () => {
   it('pages resources/list by path with nextCursor, each a note with its title', async () => {
     const first = await mcp.client.listResources();
     expect(first.resources).toHaveLength(200);
@@ -95,7 +95,7 @@ describe('listing', () => {
   });
 });
 
-describe('beside a running serve', () => {
+describe('beside a running serve', { timeout: 60_000 }, () => {
   it('notifies a subscribed note\'s edit (resources/updated) and an added note (list_changed), within seconds', async () => {
     const dir = makeJournal({ 'people/Ann Lee.md': '# Ann\nfirst\n', 'other.md': '# Other\n' });
     const served = await startServe(dir, [], path.join(dir, '.inkdex', 'index.sqlite'));

@@ -42,7 +42,7 @@ afterAll(async () => {
   fs.rmSync(journal, { recursive: true, force: true });
 });
 
-describe('the handshake and the tool list', () => {
+describe('the handshake and the tool list', { timeout: 60_000 }, () => {
   it('declares itself, resources with subscribe and listChanged, and seven tools with input and output schemas', async () => {
     expect(mcp.client.getServerVersion()).toMatchObject({ name: 'inkdex' });
     expect(mcp.client.getServerCapabilities()).toMatchObject({ tools: {}, resources: { subscribe: true, listChanged: true } });
@@ -60,7 +60,7 @@ describe('the handshake and the tool list', () => {
   });
 });
 
-describe('the tools', () => {
+describe('the tools', { timeout: 60_000 }, () => {
   it('search: hits best first with snippet and score; structuredContent and the same as JSON text', async () => {
     const result = await mcp.raw('search', { query: 'alpha' });
     expect(result.isError).toBeFalsy();
@@ -154,7 +154,7 @@ describe('the tools', () => {
   });
 });
 
-describe('bad arguments', () => {
+describe('bad arguments', { timeout: 60_000 }, () => {
   it.each([
     ['search', {}, /query/],
     ['search', { query: 5 }, /query/],
@@ -205,7 +205,7 @@ describe('bad arguments', () => {
   });
 });
 
-describe('the process', () => {
+describe('the process', { timeout: 60_000 }, () => {
   it('writes protocol messages only on stdout (logs go to stderr) and speaks 2025-06-18', async () => {
     const dir = makeJournal({ 'a.md': '# A\nhello\n' });
     expect((await runCli(['sync', dir], { timeoutMs: 30_000 })).code).toBe(0);

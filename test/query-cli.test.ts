@@ -58,7 +58,7 @@ function listIndexFolder(dir: string): string[] {
   return fs.readdirSync(folder).map((n) => `${n}:${fs.statSync(path.join(folder, n)).size}:${fs.statSync(path.join(folder, n)).mtimeMs}`).sort();
 }
 
-describe('search', () => {
+describe('search', { timeout: 60_000 }, () => {
   it('prints a table of date, title and path with the snippet under each hit, best first', async () => {
     const r = await verb(journal, ['search', 'alpha']);
     expect(r.code, r.stderr).toBe(0);
@@ -106,7 +106,7 @@ describe('search', () => {
   });
 });
 
-describe('show', () => {
+describe('show', { timeout: 60_000 }, () => {
   it('shows one entry by path (extension optional), id or title: metadata, tasks, links, backlinks, body', async () => {
     const byPath = await verb(journal, ['show', '2024-05-01']);
     expect(byPath.code, byPath.stderr).toBe(0);
@@ -140,7 +140,7 @@ describe('show', () => {
   });
 });
 
-describe('list, tags, tasks', () => {
+describe('list, tags, tasks', { timeout: 60_000 }, () => {
   it('list: newest date first, undated after; filters; --sort; --json as list_entries', async () => {
     const r = await verb(journal, ['list']);
     expect(r.code).toBe(0);
@@ -190,12 +190,21 @@ describe('list, tags, tasks', () => {
     expect(none.stderr).toMatch(/no tasks match/);
   });
 
+  it('read the same with either engine (wasm: the file loaded into sql.js)', async () => {
+    for (const args of [['search', 'alpha'], ['list', '--sort', 'changed'], ['show', '2024-05-01'], ['tags'], ['tasks']]) {
+      const native = await verb(journal, [...args, '--json', '--engine', 'native']);
+      const wasm = await verb(journal, [...args, '--json', '--engine', 'wasm']);
+      expect(wasm.code, wasm.stderr).toBe(0);
+      expect(JSON.parse(wasm.stdout), args.join(' ')).toEqual(JSON.parse(native.stdout));
+    }
+  });
+
   it('never wrote the index: the files in .inkdex are as sync left them', () => {
     expect(listIndexFolder(journal)).toEqual(indexFiles);
   });
 });
 
-describe('usage and failures', () => {
+describe('usage and failures', { timeout: 60_000 }, () => {
   it.each([
     [['search'], /needs a QUERY/],
     [['show'], /needs the PATH or ID/],
@@ -254,7 +263,7 @@ describe('usage and failures', () => {
   });
 });
 
-describe.each(['native', 'wasm'])('beside a running serve (%s engine)', (engine) => {
+describe.each(['native', 'wasm'])('beside a running serve (%s engine)', { timeout: 60_000 }, (engine) => {
   it('answers from the index serve keeps, and sees an edit', async () => {
     const dir = makeJournal({ 'one.md': '# One\nfirst words\n' });
     const db = path.join(dir, '.inkdex', 'index.sqlite');

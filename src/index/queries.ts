@@ -112,8 +112,8 @@ export class Queries implements IndexReader {
   }
 
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
-    const filters: EntryFilters = { ...(query.tag !== undefined ? { tag: query.tag } : {}), ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) };
-    const page = { limit: query.limit, offset: query.offset };
+    const { q: _q, limit, offset, ...filters } = query;
+    const page = { limit, offset };
     const found = query.q === undefined || query.q.trim() === '' ? this.page(filters, null, 'date', page, 'best') : this.match(query.q, (m) => this.page(filters, m, 'date', page, 'best'));
     return { total: found.total, entries: found.rows.map(({ score: _score, ...entry }) => entry) };
   }

@@ -101,6 +101,17 @@ describe.each(['native', 'wasm'])('an index of schema version 3, %s engine', (en
   });
 });
 
+describe('a reader of an index not upgraded yet', () => {
+  it('says to run sync to upgrade it, and never writes it', { timeout: 60_000 }, async () => {
+    const { db } = copyFixture();
+    const before = fs.readFileSync(db);
+    const res = await runCli(['search', 'ann', '--db', db]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('has schema_version 3, this inkdex reads 4: run `inkdex sync` (or start `inkdex serve`) to upgrade it in place');
+    expect(fs.readFileSync(db).equals(before)).toBe(true);
+  });
+});
+
 describe('an index that cannot be upgraded', () => {
   it.each(['native', 'wasm'])('is rebuilt, carrying the user’s own table, index and view (%s)', { timeout: 120_000 }, async (engine) => {
     const { journal, db } = copyFixture();

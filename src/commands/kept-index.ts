@@ -1,12 +1,13 @@
 /**
- * The index a long-running command keeps (`serve`): locked, opened with the engine chosen,
+ * The index a long-running command keeps (`serve`, a keeping `inkdex mcp`): locked (handed
+ * over by a keeping mcp when serve asks), opened with the engine chosen,
  * its runs written by a RunWriter — on the native engine's writer thread (writer-thread.ts),
  * or in this thread for the wasm engine, whose database lives in this thread's memory —
  * and read here.
  */
 import type { EngineName, IndexFile, IndexReader, Recovery } from '../core/seam.js';
 import { chooseEngine } from '../index/engine.js';
-import { lockIndex, openIndex } from '../index/open-index.js';
+import { lockIndex, openIndex, type IndexOptions } from '../index/open-index.js';
 import { inProcessWriter, type RunWriter } from '../live/run-writer.js';
 import { journalRules, type Config } from './config.js';
 import { follow } from './follow.js';
@@ -22,14 +23,17 @@ export interface KeptIndex {
   startAfresh(why: string): Promise<void>;
   /** See HeldIndex.recover: the file left its path. */
   recover(): Promise<Recovery>;
-  /** Closes the index (the file alone is then complete) and releases the lock. */
+  /** Closes the index (the file alone is then complete) and releases the lock. Safe to call twice. */
   close(): Promise<void>;
+  /** Only releases the lock (the index is complete on disk already). */
+  releaseLock(): void;
 }
 
-export async function keepIndex(config: Config, log: (line: string) => void): Promise<KeptIndex> {
+/** @throws LockedError when another process holds the lock (and does not hand it over) */
+export async function openKeptIndex(config: Config & Pick<IndexOptions, 'handOver'>, log: (line: string) => void): Promise<KeptIndex> {
   const engine = chooseEngine(config.engine, log);
   if (engine.name === 'native') {
-    const lock = lockIndex(config);
+    const lock = await lockIndex(config);
     let thread: WriterThread;
     try {
       thread = await WriterThread.open(engine.module, config, lock, log);
@@ -53,6 +57,7 @@ export async function keepIndex(config: Config, log: (line: string) => void): Pr
           lock.release();
         }
       },
+      releaseLock: () => lock.release(),
     };
   }
   const index = await openIndex({ ...config, engine: 'wasm' }, log);
@@ -73,5 +78,6 @@ export async function keepIndex(config: Config, log: (line: string) => void): Pr
     async close() {
       index.close();
     },
+    releaseLock: () => index.releaseLock(),
   };
 }

@@ -4,7 +4,7 @@
  * engines (native SQLite in WAL mode, sql.js in memory) implement them with the same SQL;
  * no caller ever holds a handle that runs arbitrary SQL.
  */
-import type { Link, Task } from './parse.js';
+import type { Block, Field, Heading, Link, Task } from './parse.js';
 
 export type EngineName = 'native' | 'wasm';
 
@@ -39,6 +39,10 @@ export interface EntryRecord {
   tags: string[];
   links: Link[];
   tasks: Task[];
+  headings: Heading[];
+  blocks: Block[];
+  aliases: string[];
+  fields: Field[];
 }
 
 export type Trigger = 'startup' | 'watch' | 'manual' | 'scheduled' | 'cli';
@@ -100,6 +104,13 @@ export interface EntryStore {
   /** Same bytes, new stat: refresh size/mtime without touching the content. */
   refreshStat(id: number, size: number, mtimeMs: number, racyCheckedMs: number | null): void;
   removeEntry(id: number): void;
+  /**
+   * Entries whose derived rows an older parser made (an upgraded index): a run reads them
+   * again, even when their stat is unchanged, and rewrites those rows with `rederiveEntry`.
+   */
+  staleEntries(): Set<number>;
+  /** Same bytes, read by today's parser: its rows rewritten, with no new `indexed_at` (no event either: the file did not change). */
+  rederiveEntry(id: number, e: EntryRecord, racyCheckedMs: number | null): void;
 
   setFileError(path: string, runId: number, at: string, message: string): void;
   /** After a successful read of unchanged bytes: the only error left is the entry's own. */
@@ -209,6 +220,10 @@ export interface EntryQuery {
   tag?: string;
   from?: string;
   to?: string;
+  /** `a/b`: the entries under that folder (any depth). */
+  folder?: string;
+  /** All must hold. */
+  fields?: FieldFilter[];
   limit: number;
   offset: number;
 }
@@ -217,7 +232,34 @@ export interface LinkRow {
   target: string;
   kind: string;
   targetId: number | null;
+  anchor: string | null;
+  /** Whether the target has the heading or block the anchor names; null without an anchor or a target. */
+  anchorOk: boolean | null;
+  line: number;
 }
+
+export interface HeadingRow {
+  level: number;
+  text: string;
+  line: number;
+}
+
+export interface FieldRow {
+  key: string;
+  value: string;
+  type: string;
+  num: number | null;
+  source: string;
+  line: number | null;
+}
+
+/** A field key in use: in how many entries, with which types of value. */
+export interface FieldSummary {
+  key: string;
+  count: number;
+  types: string[];
+}
+
 
 export interface EntryRef {
   id: number;
@@ -239,17 +281,25 @@ export interface EntryDetail {
   indexedAt: string;
   error: string | null;
   tags: string[];
+  aliases: string[];
+  headings: HeadingRow[];
+  fields: FieldRow[];
   links: LinkRow[];
-  tasks: Array<{ line: number; text: string; done: boolean }>;
+  tasks: TaskDetail[];
   backlinks: EntryRef[];
   history: EventRow[];
 }
 
+/** A link that resolves to no entry, or whose target lacks the heading or block it names. */
 export interface BrokenLink {
   entryId: number;
   path: string;
   target: string;
   kind: string;
+  anchor: string | null;
+  line: number;
+  /** For a link to no entry: the path of a note that has the target as an alias, else null. */
+  aliasOf: string | null;
 }
 
 export interface ActivityYear {
@@ -281,6 +331,139 @@ export interface IndexReader {
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] };
   entry(id: number): EntryDetail | undefined;
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] };
+
+  // What the readers ask (the MCP tools and the CLI's query verbs, SPEC §5): each answer
+  // is already the shape the tool returns.
+  /** A full-text search, best first. Throws BadQueryError. */
+  search(query: SearchQuery): { total: number; hits: SearchHit[] };
+  /** Entries filtered and sorted, without snippets. */
+  list(query: ListQuery): { total: number; entries: ListedEntry[] };
+  /** One entry as `read_entry` shows it (the whole body; the caller pages it). */
+  read(id: number): EntryRead | undefined;
+  /** The entry a reader names, or undefined (see EntryName). */
+  find(name: EntryName): number | undefined;
+  /** Up to `limit` entries whose path or title is closest to `text`, best first. */
+  closeMatches(text: string, limit: number): EntryRef[];
+  /** Entries added, updated, moved or removed, newest first. */
+  changes(since: string | null, limit: number): Change[];
+  /** Tags with their entry counts, most used first; `prefix` keeps `prefix` and tags under it. */
+  tagCounts(prefix: string | null, limit: number): Array<{ tag: string; count: number }>;
+  /** Tasks by due date (none last), then path and line. */
+  tasks(query: TaskQuery): { total: number; tasks: TaskRow[] };
+  /** The field keys in use (frontmatter and inline), in how many entries, most used first. */
+  fields(): FieldSummary[];
+  /** Paths after `after` in path order (null: from the start): the resource list's pages. */
+  paths(after: string | null, limit: number): Array<{ path: string; title: string }>;
+  /** The newest entry_events id (0 when none): where a change feed starts. */
+  lastEventId(): number;
+  /** Events after `afterId`, oldest first: what a change feed hands on. */
+  eventsAfter(afterId: number, limit: number): EventRow[];
+}
+
+// ---- what the readers ask (SPEC §5) -----------------------------------------------
+
+/** `folder=a/b`: the entries under that folder (any depth). */
+export interface EntryFilters {
+  tag?: string;
+  /** YYYY-MM-DD, inclusive. */
+  from?: string;
+  to?: string;
+  folder?: string;
+  /** `key` (has it) or `key` + `value` (equal, case-insensitive); all must hold. */
+  fields?: FieldFilter[];
+}
+
+export interface FieldFilter {
+  key: string;
+  value: string | null;
+}
+
+export interface SearchQuery extends EntryFilters {
+  query: string;
+  limit: number;
+  offset?: number;
+}
+
+export interface SearchHit {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  /** The text around the hits, matched words marked « ». */
+  snippet: string;
+  /** BM25 (title hits weigh more); higher is better. */
+  score: number;
+}
+
+export type ListSort = 'date' | 'changed' | 'title';
+
+export interface ListQuery extends EntryFilters {
+  /** date: newest first (undated last); changed: last modified first; title: A–Z. */
+  sort: ListSort;
+  limit: number;
+  offset: number;
+}
+
+export interface ListedEntry {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  wordCount: number;
+}
+
+/** How a reader names an entry: exactly one of these (`exact`: the path as stored, nothing else). */
+export type EntryName = { id: number } | { path: string; exact?: boolean } | { title: string };
+
+export interface EntryRead {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  aliases: string[];
+  frontmatter: unknown;
+  fields: Array<{ key: string; value: string; type: string }>;
+  tasks: TaskDetail[];
+  headings: Array<{ level: number; text: string; line: number }>;
+  links: Array<{ target: string; kind: string; anchor: string | null; targetPath: string | null }>;
+  backlinks: EntryRef[];
+  body: string;
+}
+
+export interface TaskDetail {
+  line: number;
+  text: string;
+  done: boolean;
+  due: string | null;
+  scheduled: string | null;
+  doneDate: string | null;
+  priority: string | null;
+}
+
+export interface Change {
+  at: string;
+  kind: string;
+  path: string;
+  oldPath: string | null;
+}
+
+export interface TaskQuery {
+  status?: 'open' | 'done';
+  /** YYYY-MM-DD: tasks due before that day (not on it); tasks without a due date are left out. */
+  dueBefore?: string;
+  /** Tasks of the entries with this tag. */
+  tag?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface TaskRow extends TaskDetail {
+  entryId: number;
+  path: string;
+  title: string;
 }
 
 // ---- the file ----------------------------------------------------------------------
@@ -345,4 +528,8 @@ export interface OpenedIndex {
   file: IndexFile;
   /** Why the file on disk was not used (corrupt, truncated, other schema), when it was not. */
   rebuiltBecause: string | null;
+  /** The schema version the file had when it was upgraded in place on opening, else null. */
+  upgradedFrom: string | null;
+  /** After a rebuild: the user's own tables and views made again in the new index, and those that could not be. */
+  carried: { carried: string[]; lost: string[] } | null;
 }

@@ -10,8 +10,10 @@ import { fateOf, identityOf, IndexFileMovedError, sameFile, type FileIdentity } 
 import type { FileFate, IndexFile, IndexFileStatus, IndexReader, OpenedIndex, Recovery } from '../core/seam.js';
 import { NativeDatabase, type loadNative } from './native-database.js';
 import { Queries } from './queries.js';
-import { APPLICATION_ID, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
+import { APPLICATION_ID, ensureChildIndexes, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
 import { FTS_MISSING_AFTER, SqlSyncStore } from './store.js';
+import { readUserObjects, restoreUserObjects, type UserObjects } from './carry.js';
+import { bringUpToDate, upgradeSteps } from './migrations.js';
 import { errorMessage } from '../core/errors.js';
 
 type NativeModule = Extract<ReturnType<typeof loadNative>, { ok: true }>;
@@ -50,38 +52,49 @@ export function openNative(native: NativeModule, file: string, journalRoot: stri
   const verdict = fresh !== null ? { kind: 'damaged' as const, why: fresh } : inspectIndexFile(file, ownPath);
   if (verdict.kind === 'foreign') throw foreignFile(file, verdict.why);
   let rebuiltBecause: string | null = verdict.kind === 'damaged' ? verdict.why : null;
+  let upgradedFrom: string | null = null;
   let treatAsInkdex = verdict.kind === 'inkdex';
   if (verdict.kind === 'unmarked-sqlite') {
     const version = readUnmarkedVersion(native, file);
     if (version === null) throw foreignFile(file, "it is another program's SQLite database");
     // The current version without the mark: a new index whose header had not reached the
-    // file when its process died (the mark is in the log until the first checkpoint).
-    if (version === SCHEMA_VERSION) treatAsInkdex = true;
+    // file when its process died (the mark is in the log until the first checkpoint); or
+    // an older one, to upgrade.
+    if (version === SCHEMA_VERSION || upgradeSteps(version) !== null) treatAsInkdex = true;
     else rebuiltBecause = otherSchema(version);
   }
   let db: NativeDatabase | null = null;
+  let userObjects: UserObjects | null = null;
   if (treatAsInkdex) {
     db = NativeDatabase.open(native.Database, file);
-    const why = unusable(db, sound);
-    if (why !== null) {
+    const state = damage(db, sound) ?? bringUpToDate(db);
+    if ('rebuild' in state) {
+      userObjects = readUserObjects(db, state.version);
       db.close();
       db = null;
-      rebuiltBecause = why;
+      rebuiltBecause = state.rebuild;
+    } else {
+      upgradedFrom = state.upgradedFrom;
     }
+  } else if (rebuiltBecause !== null) {
+    userObjects = userObjectsIn(native, file);
   }
+  let carried: OpenedIndex['carried'] = null;
   if (db === null) {
     removeIndexFiles(file);
     db = NativeDatabase.open(native.Database, file);
     create(db);
+    if (userObjects) carried = restoreUserObjects(db, userObjects);
   }
   configure(db);
+  ensureChildIndexes(db);
   const store = new SqlSyncStore(db);
   // What the path holds now is the file this connection writes (checked on every write from here on).
   const indexFile = new NativeIndexFile(db, file, () => store.setMeta(OPEN_MARK, '0'));
   store.setMeta('journal_root', journalRoot);
   store.setMeta(OPEN_MARK, '1');
   indexFile.noteSidecars();
-  return { store, reader: new Queries(db), file: indexFile, rebuiltBecause };
+  return { store, reader: new Queries(db), file: indexFile, rebuiltBecause, upgradedFrom, carried };
 }
 
 /**
@@ -131,6 +144,20 @@ export function recoverNative(native: NativeModule, current: OpenedIndex, journa
   return { recovery: next.rebuiltBecause ? { outcome: 'rebuilt', why: next.rebuiltBecause } : { outcome: 'adopted' }, next };
 }
 
+/** The user's objects in an inkdex file about to be rebuilt without being opened as an index (damaged, unknown version); null when it cannot be read at all. */
+function userObjectsIn(native: NativeModule, file: string): UserObjects | null {
+  try {
+    const db = NativeDatabase.open(native.Database, file);
+    try {
+      return readUserObjects(db, null);
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return { tables: [], others: [], lost: [`anything of the old file (${errorMessage(err)})`] };
+  }
+}
+
 /**
  * The schema_version of an inkdex index without inkdex's mark (see OWNERSHIP_PROBE_SQL),
  * or null when it is somebody else's database. Leaves no -wal/-shm of its own behind.
@@ -154,11 +181,9 @@ function readUnmarkedVersion(native: NativeModule, file: string): string | null 
   }
 }
 
-/** Why an inkdex index cannot be used as it is (other schema, damaged pages), or null. */
-function unusable(db: NativeDatabase, sound: boolean): string | null {
+/** Why an inkdex index is damaged, or null (then its version is looked at: bringUpToDate). */
+function damage(db: NativeDatabase, sound: boolean): { rebuild: string; version: null } | null {
   try {
-    const version = db.get<{ version: string }>(VERSION_SQL)?.version ?? null;
-    if (version !== SCHEMA_VERSION) return otherSchema(version);
     // Damage in pages the header does not describe shows only on reading them: after a
     // process died with the index open, check them all.
     const mark = db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [OPEN_MARK]);
@@ -171,11 +196,11 @@ function unusable(db: NativeDatabase, sound: boolean): string | null {
         .all<{ quick_check: string }>(`PRAGMA quick_check(${ftsPending ? 100 : 1})`)
         .map((r) => r.quick_check)
         .filter((m) => m !== 'ok' && !(ftsPending && m.includes('entries_fts')));
-      if (problems.length > 0) return `it is damaged (${problems[0]})`;
+      if (problems.length > 0) return { rebuild: `it is damaged (${problems[0]})`, version: null };
     }
     return null;
   } catch (err) {
-    return `it cannot be read (${errorMessage(err)})`;
+    return { rebuild: `it cannot be read (${errorMessage(err)})`, version: null };
   }
 }
 

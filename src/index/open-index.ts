@@ -1,18 +1,21 @@
 /**
- * Taking hold of an index: the lock, then the file with the engine chosen (engine.ts), or
- * a fresh index when it is absent, damaged or of another schema version (never somebody
- * else's file). Holding it, it can start the index afresh, and follow its file by
- * identity: written back when deleted, re-checked when replaced (SPEC §3).
+ * Taking hold of an index: the lock (handed over by its holder when asked for), then the
+ * file with the engine chosen (engine.ts), or a fresh index when it is absent, damaged or
+ * of another schema version (never somebody else's file). Holding it, it can start the
+ * index afresh, and follow its file by identity: written back when deleted, re-checked
+ * when replaced (SPEC §3).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { StartError } from '../core/errors.js';
 import { INDEX_FOLDER, prepareIndexPath } from './index-path.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, acquireLockHandedOver } from './lock.js';
 import { ForeignFileError, removeIndexFiles } from './index-file-check.js';
 import type { EngineName, FileFate, OpenedIndex, Recovery } from '../core/seam.js';
 import { chooseEngine, namedEngine, type Engine, type NativeModule } from './engine.js';
 import { openNative, recoverNative } from './native-engine.js';
+import { carriedLine } from './carry.js';
+import { SCHEMA_VERSION } from './schema.js';
 
 /** The wasm engine's modules (sql.js and the whole-file writer), loaded only when it is used. */
 const wasmEngine = (): Promise<typeof import('./wasm-engine.js')> => import('./wasm-engine.js');
@@ -27,6 +30,11 @@ export interface IndexOptions {
   readonly engine: EngineName | null;
   /** The command holding the lock (`serve`, `sync`), named in the lock for a second process. */
   readonly command: string;
+  /**
+   * Commands asked to hand the index over when they hold the lock (`serve` asks a keeping
+   * `inkdex mcp`, SPEC §5.1), and how long to wait for it.
+   */
+  readonly handOver?: { readonly from: readonly string[]; readonly waitMs: number };
 }
 
 /** An index held open by this process (the lock aside): the three views, and what can be done to it. */
@@ -60,7 +68,7 @@ export interface OpenIndex extends HeldIndex {
  */
 export async function openIndex(config: IndexOptions, log: (line: string) => void, whileOpening?: () => Promise<void>): Promise<OpenIndex> {
   const engine = chooseEngine(config.engine, log);
-  const lock = lockIndex(config);
+  const lock = await lockIndex(config);
   try {
     const held = await holdIndex(engine, config, log, whileOpening);
     return {
@@ -76,6 +84,12 @@ export async function openIndex(config: IndexOptions, log: (line: string) => voi
       },
       get rebuiltBecause() {
         return held.rebuiltBecause;
+      },
+      get upgradedFrom() {
+        return held.upgradedFrom;
+      },
+      get carried() {
+        return held.carried;
       },
       async recover() {
         if (held.fate() !== 'same') lock.ensure();
@@ -104,13 +118,22 @@ export async function openIndex(config: IndexOptions, log: (line: string) => voi
 export async function holdIndex(engine: Engine, config: Omit<IndexOptions, 'engine' | 'command'>, log: (line: string) => void, whileOpening?: () => Promise<void>): Promise<HeldIndex> {
   const ownPath = config.db === path.join(config.journal, INDEX_FOLDER, 'index.sqlite');
   const sayRebuilding = (why: string): void => log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
+  const sayWhatWasKept = (o: OpenedIndex): void => {
+    if (o.upgradedFrom !== null) {
+      log(`inkdex: upgraded the index ${config.db} in place from schema version ${o.upgradedFrom} to ${SCHEMA_VERSION} (entry ids and your own tables and views kept); this run reads every note again`);
+    }
+    const carried = o.carried && carriedLine(o.carried);
+    if (carried) log(`inkdex: ${carried} (entry ids are new)`);
+  };
   let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, ownPath, whileOpening) : await openWasmIndex(config, ownPath, whileOpening);
   if (opened.rebuiltBecause) sayRebuilding(opened.rebuiltBecause);
+  sayWhatWasKept(opened);
   opened.store.failInterruptedRuns(new Date().toISOString());
   let closed = false;
   const use = (next: OpenedIndex): OpenedIndex => {
     opened = next;
-    Object.assign(held, { store: next.store, reader: next.reader, file: next.file, rebuiltBecause: next.rebuiltBecause });
+    sayWhatWasKept(next);
+    Object.assign(held, { store: next.store, reader: next.reader, file: next.file, rebuiltBecause: next.rebuiltBecause, upgradedFrom: next.upgradedFrom, carried: next.carried });
     return next;
   };
   const held: HeldIndex = {
@@ -122,7 +145,9 @@ export async function holdIndex(engine: Engine, config: Omit<IndexOptions, 'engi
       } catch {
         // it is damaged: closing it cleanly may fail
       }
-      removeIndexFiles(config.db);
+      // The native engine reads the user's own tables from the damaged file before it
+      // replaces it; the wasm engine's copy in memory is gone with the file.
+      if (engine.name === 'wasm') removeIndexFiles(config.db);
       return use(
         engine.name === 'native'
           ? openNative(engine.module, config.db, config.journal, ownPath, why)
@@ -150,19 +175,21 @@ export async function holdIndex(engine: Engine, config: Omit<IndexOptions, 'engi
   return held;
 }
 
-/** The index's folder made, and its lock taken (throws LockedError naming the holder). */
-export function lockIndex(config: IndexOptions): HeldLock {
+/** The index's folder made, and its lock taken — handed over by its holder if `config` says so (throws LockedError naming the holder). */
+export async function lockIndex(config: IndexOptions): Promise<HeldLock> {
   prepareIndexPath(config.db, config.journal);
-  return new HeldLock(config);
+  const release = config.handOver
+    ? await acquireLockHandedOver(config.db, `inkdex ${config.command}`, config.handOver.from, config.handOver.waitMs)
+    : acquireLock(config.db, `inkdex ${config.command}`);
+  return new HeldLock(config, release);
 }
 
 /** The lock file beside the index, held; taken again should it vanish (its folder deleted while serving). */
 export class HeldLock {
-  private releaseFn: () => void;
-
-  constructor(private readonly config: IndexOptions) {
-    this.releaseFn = acquireLock(config.db, `inkdex ${config.command}`);
-  }
+  constructor(
+    private readonly config: IndexOptions,
+    private releaseFn: () => void,
+  ) {}
 
   /** Takes the lock again if its file is gone (throws LockedError if another process took it meanwhile). */
   ensure(): void {

@@ -4,21 +4,39 @@
  * same SQL for both engines.
  */
 import { bm25, RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
+import { aliasKey } from '../core/link-keys.js';
 import type { Connection } from './sql-connection.js';
 import { BadQueryError, errorMessage } from '../core/errors.js';
+import { closeMatches } from '../core/close-matches.js';
+import { nfc } from '../core/nfc.js';
 import {
   type ActivityYear,
   type BrokenLink,
+  type Change,
   type Counts,
   type EntryDetail,
+  type EntryFilters,
+  type EntryName,
   type EntryQuery,
+  type EntryRead,
   type EntryRef,
   type EntrySummary,
   type EventRow,
+  type FieldRow,
+  type FieldSummary,
   type FileErrorRow,
+  type HeadingRow,
   type IndexReader,
   type LinkRow,
+  type ListedEntry,
+  type ListQuery,
+  type ListSort,
   type RunRow,
+  type TaskDetail,
+  type SearchHit,
+  type SearchQuery,
+  type TaskQuery,
+  type TaskRow,
 } from '../core/seam.js';
 
 /** Marks around matched words in search snippets (plain text: render them as you like). */
@@ -28,6 +46,7 @@ export const SNIPPET_CLOSE = '»';
 const RUN_COLUMNS = `id, trigger, kind, status, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs,
   scanned, added, updated, unchanged, moved, removed, errors, message`;
 const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind, content_hash AS contentHash';
+const TASK_COLUMNS = 't.line, t.text, t.done, t.due, t.scheduled, t.done_date AS doneDate, t.priority';
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
 export class Queries implements IndexReader {
@@ -93,82 +112,101 @@ export class Queries implements IndexReader {
   }
 
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
-    if (query.q === undefined || query.q.trim() === '') return this.listEntries(query, null);
+    const { q: _q, limit, offset, ...filters } = query;
+    const page = { limit, offset };
+    const found = query.q === undefined || query.q.trim() === '' ? this.page(filters, null, 'date', page, 'best') : this.match(query.q, (m) => this.page(filters, m, 'date', page, 'best'));
+    return { total: found.total, entries: found.rows.map(({ score: _score, ...entry }) => entry) };
+  }
+
+  search(query: SearchQuery): { total: number; hits: SearchHit[] } {
+    const page = { limit: query.limit, offset: query.offset ?? 0 };
+    const found = this.match(query.query, (m) => this.page(query, m, 'date', page, 'body'));
+    return {
+      total: found.total,
+      hits: found.rows.map((r) => ({ id: r.id, path: r.path, title: r.title, date: r.date, tags: r.tags, snippet: r.snippet, score: Math.round(r.score * 1000) / 1000 })),
+    };
+  }
+
+  list(query: ListQuery): { total: number; entries: ListedEntry[] } {
+    const found = this.page(query, null, query.sort, query, 'none');
+    return { total: found.total, entries: found.rows.map((r) => ({ id: r.id, path: r.path, title: r.title, date: r.date, tags: r.tags, wordCount: r.wordCount })) };
+  }
+
+  /**
+   * Runs a full-text search with `run`; free text whose FTS operators are out of place
+   * (a lone quote, `AND` at the end) is searched for as plain words instead.
+   */
+  private match<T>(q: string, run: (match: string) => T): T {
     // An unbalanced quote is not an error to FTS4, just a phrase that matches nothing.
-    const balanced = (query.q.match(/"/g)?.length ?? 0) % 2 === 0;
+    const balanced = (q.match(/"/g)?.length ?? 0) % 2 === 0;
     try {
       if (!balanced) throw new Error('unbalanced quote');
-      return this.listEntries(query, query.q);
+      return run(q);
     } catch {
-      // Free text with FTS operators out of place (a lone quote, `AND` at the end):
-      // search for the words as plain terms instead.
       // (FTS4 has no escape for a quote inside a phrase: drop them.)
-      const quoted = query.q.replace(/"/g, ' ').split(/\s+/).filter((w) => w !== '').map((w) => `"${w}"`).join(' ');
+      const quoted = q.replace(/"/g, ' ').split(/\s+/).filter((w) => w !== '').map((w) => `"${w}"`).join(' ');
       try {
-        return this.listEntries(query, quoted);
+        return run(quoted);
       } catch (err) {
         throw new BadQueryError(`invalid search query: ${errorMessage(err)}`);
       }
     }
   }
 
-  /** A page of entries, filtered; with `match`, a full-text search whose snippets mark the hits. */
-  private listEntries(query: EntryQuery, match: string | null): { total: number; entries: EntrySummary[] } {
-    if (match !== null) return this.searchEntries(query, match);
-    const { where, params } = filters(query);
-    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM entries e WHERE ${where}`, params)!.n;
-    // The page's rows are picked first and only they get a snippet and tags (sorting every
-    // entry with them cost ~32 ms at 10k notes, this ~11 ms).
-    const rows = this.db.all<SummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS}, substr(e.body, 1, 400) AS snippet FROM entries e
-       WHERE e.id IN (SELECT e.id FROM entries e WHERE ${where} ORDER BY ${NEWEST_FIRST} LIMIT ? OFFSET ?)
-       ORDER BY ${NEWEST_FIRST}`,
-      [...params, query.limit, query.offset],
-    );
-    return { total, entries: rows.map((r) => summary(r, plainSnippet(r.snippet))) };
-  }
-
   /**
-   * A full-text search, best match first: every match ranked in one pass over the FTS
-   * index alone, the page picked in memory, and only its rows read with their snippets
-   * and tags. Sorting in SQL joined every match to its entry first (for the tie-break on
-   * date and path): for a common word in 10k notes (~4,000 matches) that join and the
-   * snippets cost as much as the ranking; this measured 19–23 → 9–11 ms of CPU.
+   * A page of entries, filtered; with `match`, a full-text search (best first) whose
+   * snippets mark the hits; without, sorted by `sort`. Snippets: from the column that
+   * matched best (`best`: a title hit shows the title), from the body (`body`: a reader
+   * already has the title), or none.
    */
-  private searchEntries(query: EntryQuery, match: string): { total: number; entries: EntrySummary[] } {
-    const { where, params } = filters(query);
-    const filtered = where === '1' ? '' : ` AND entries_fts.rowid IN (SELECT e.id FROM entries e WHERE ${where})`;
-    const ranked = this.db.all<{ id: number; score: number }>(
-      `SELECT rowid AS id, ${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}')) AS score FROM entries_fts WHERE entries_fts MATCH ?${filtered}`,
-      [match, ...params],
+  private page(
+    filter: EntryFilters,
+    match: string | null,
+    sort: ListSort,
+    page: { limit: number; offset: number },
+    snippets: 'best' | 'body' | 'none',
+  ): { total: number; rows: Array<EntrySummary & { score: number }> } {
+    const { where, params } = filters(filter);
+    const from = match === null ? 'entries e' : 'entries_fts JOIN entries e ON e.id = entries_fts.rowid';
+    const condition = match === null ? where : `entries_fts MATCH ? AND ${where}`;
+    const args = match === null ? params : [match, ...params];
+    const snippet =
+      snippets === 'none' ? "''" : match === null ? 'substr(e.body, 1, 400)' : `snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${snippets === 'body' ? 1 : -1}, 24)`;
+    const rank = `${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}'))`;
+    // Best match first (BM25 over matchinfo, see rank.ts), then newest.
+    const order = match === null ? ORDER[sort] : `${rank} DESC, ${ORDER.date}`;
+    // The page's rows are picked first and only they get a snippet and tags. Without a
+    // query: sorting every entry with them cost ~32 ms at 10k notes, this ~11 ms. With one
+    // and no filter, the full-text index alone is counted and ranked (tied ranks by id),
+    // never joined with the entries not shown: a word in 4,200 of 10k notes took 24 ms
+    // with the rank, snippet and tags of every match, 10 ms so (p50). With a filter, which
+    // needs the join anyway, one pass.
+    const ftsOnly = match !== null && where === '1';
+    const total = ftsOnly
+      ? this.db.get<{ n: number }>('SELECT count(*) AS n FROM entries_fts WHERE entries_fts MATCH ?', [match])!.n
+      : this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
+    const pick =
+      match === null
+        ? `e.id IN (SELECT e.id FROM ${from} WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?)`
+        : ftsOnly
+          ? `${condition} AND entries_fts.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY ${rank} DESC, rowid LIMIT ? OFFSET ?)`
+          : condition;
+    const pickedFirst = match === null || ftsOnly;
+    const rows = this.db.all<Omit<EntrySummary, 'tags'> & { tags: string; score: number }>(
+      `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, ${snippet} AS snippet,
+         (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags, ${match === null ? '0' : rank} AS score
+       FROM ${from} WHERE ${pick}
+       ORDER BY ${order}${pickedFirst ? '' : ' LIMIT ? OFFSET ?'}`,
+      [...args, ...(ftsOnly ? [match] : []), page.limit, page.offset],
     );
-    const end = query.offset + query.limit;
-    if (ranked.length === 0 || query.offset >= ranked.length) return { total: ranked.length, entries: [] };
-    ranked.sort((a, b) => b.score - a.score);
-    // The page, and every match tied with its last row: ties go newest first, then by path.
-    const floor = ranked[Math.min(end, ranked.length) - 1]!.score;
-    const candidates = ranked.filter((r) => r.score >= floor);
-    const keys = new Map(
-      this.db
-        .all<{ id: number; date: string | null; path: string }>('SELECT id, date, path FROM entries WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(candidates.map((r) => r.id))])
-        .map((r) => [r.id, r]),
-    );
-    const page = candidates
-      .filter((r) => keys.has(r.id))
-      .sort((a, b) => b.score - a.score || byNewest(keys.get(a.id)!, keys.get(b.id)!))
-      .slice(query.offset, end);
-    const rows = this.db.all<SummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS}, snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', -1, 24) AS snippet
-       FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid
-       WHERE entries_fts MATCH ? AND entries_fts.rowid IN (SELECT value FROM json_each(?))`,
-      [match, JSON.stringify(page.map((r) => r.id))],
-    );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const entries = page.flatMap((r) => {
-      const row = byId.get(r.id);
-      return row ? [summary(row, row.snippet.replace(/\s+/g, ' ').trim())] : [];
-    });
-    return { total: ranked.length, entries };
+    return {
+      total,
+      rows: rows.map((r) => ({
+        ...r,
+        tags: JSON.parse(r.tags) as string[],
+        snippet: match === null ? plainSnippet(r.snippet) : r.snippet.replace(/\s+/g, ' ').trim(),
+      })),
+    };
   }
 
   entry(id: number): EntryDetail | undefined {
@@ -191,27 +229,168 @@ export class Queries implements IndexReader {
       indexedAt: e.indexed_at,
       error: e.error,
       tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
-      links: this.db.all<LinkRow>('SELECT target, kind, target_id AS targetId FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
-      tasks: this.db
-        .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
-        .map((t) => ({ ...t, done: t.done === 1 })),
-      backlinks: this.db.all<EntryRef>(
-        'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
-        [id, id],
-      ),
+      aliases: this.db.all<{ alias: string }>('SELECT alias FROM aliases WHERE entry_id = ? ORDER BY rowid', [id]).map((r) => r.alias),
+      headings: this.db.all<HeadingRow>('SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY line', [id]),
+      fields: this.db.all<FieldRow>('SELECT key, value, type, num, source, line FROM fields WHERE entry_id = ? ORDER BY rowid', [id]),
+      links: this.db
+        .all<Omit<LinkRow, 'anchorOk'> & { anchorOk: number | null }>(
+          'SELECT target, kind, target_id AS targetId, anchor, anchor_ok AS anchorOk, line FROM links WHERE entry_id = ? ORDER BY rowid',
+          [id],
+        )
+        .map((l) => ({ ...l, anchorOk: l.anchorOk === null ? null : l.anchorOk === 1 })),
+      tasks: this.db.all<Omit<TaskDetail, 'done'> & { done: number }>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.entry_id = ? ORDER BY t.line`, [id]).map(taskDone),
+      backlinks: this.backlinks(id),
       history: this.history(e.path),
     };
   }
 
-  /** Links that resolve to no entry, by linking path. */
+  /**
+   * Links that resolve to no entry, or whose anchor names a heading or block the target
+   * has not, by linking path and line. A link to no entry names the note that has its
+   * target as an alias (`'a:'` + the name it asks for, see link-keys.ts), the shortest path
+   * first.
+   */
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] } {
-    const total = this.db.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE target_id IS NULL')!.n;
+    const broken = 'l.target_id IS NULL OR l.anchor_ok = 0';
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM links l WHERE ${broken}`)!.n;
     const links = this.db.all<BrokenLink>(
-      `SELECT l.entry_id AS entryId, e.path, l.target, l.kind FROM links l JOIN entries e ON e.id = l.entry_id
-       WHERE l.target_id IS NULL ORDER BY e.path, l.rowid LIMIT ? OFFSET ?`,
+      `SELECT l.entry_id AS entryId, e.path, l.target, l.kind, l.anchor, l.line,
+         CASE WHEN l.target_id IS NULL AND l.target_key IS NOT NULL THEN
+           (SELECT a.path FROM inkdex_keys k JOIN entries a ON a.id = k.entry_id WHERE k.key = 'a:' || substr(l.target_key, 3) ORDER BY length(a.path), a.path LIMIT 1)
+         END AS aliasOf
+       FROM links l JOIN entries e ON e.id = l.entry_id
+       WHERE ${broken} ORDER BY e.path, l.line, l.rowid LIMIT ? OFFSET ?`,
       [limit, offset],
     );
     return { total, links };
+  }
+
+  /** The field keys in use (keys differing only in case are one), in how many entries, most used first. */
+  fields(): FieldSummary[] {
+    return this.db
+      .all<{ key: string; count: number; types: string }>(
+        `SELECT min(key) AS key, count(DISTINCT entry_id) AS count, json_group_array(DISTINCT type) AS types
+         FROM fields GROUP BY key COLLATE NOCASE ORDER BY count DESC, key COLLATE NOCASE`,
+      )
+      .map((f) => ({ key: f.key, count: f.count, types: (JSON.parse(f.types) as string[]).sort() }));
+  }
+
+  read(id: number): EntryRead | undefined {
+    const e = this.db.get<{ id: number; path: string; title: string; date: string | null; frontmatter: string; body: string }>(
+      'SELECT id, path, title, date, frontmatter, body FROM entries WHERE id = ?',
+      [id],
+    );
+    if (!e) return undefined;
+    return {
+      id: e.id,
+      path: e.path,
+      title: e.title,
+      date: e.date,
+      tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
+      aliases: this.db.all<{ alias: string }>('SELECT alias FROM aliases WHERE entry_id = ? ORDER BY rowid', [id]).map((r) => r.alias),
+      frontmatter: JSON.parse(e.frontmatter) as unknown,
+      fields: this.db.all<{ key: string; value: string; type: string }>('SELECT key, value, type FROM fields WHERE entry_id = ? ORDER BY rowid', [id]),
+      tasks: this.db.all<Omit<TaskDetail, 'done'> & { done: number }>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.entry_id = ? ORDER BY t.line`, [id]).map(taskDone),
+      headings: this.db.all<HeadingRow>('SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY line', [id]),
+      links: this.db.all<{ target: string; kind: string; anchor: string | null; targetPath: string | null }>(
+        'SELECT l.target, l.kind, l.anchor, t.path AS targetPath FROM links l LEFT JOIN entries t ON t.id = l.target_id WHERE l.entry_id = ? ORDER BY l.rowid',
+        [id],
+      ),
+      backlinks: this.backlinks(id),
+      body: e.body,
+    };
+  }
+
+  /**
+   * By id; by path (as stored, else ignoring case, else with `.md` added; only as stored
+   * when `exact`); by title (as written, else ignoring case; the shortest path wins a
+   * tie), else by an alias (frontmatter `aliases`, matched the way link targets are:
+   * `'a:'` keys, any case).
+   */
+  find(name: EntryName): number | undefined {
+    const id = (sql: string, params: Array<string | number>): number | undefined => this.db.get<{ id: number }>(sql, params)?.id;
+    if ('id' in name) return id('SELECT id FROM entries WHERE id = ?', [name.id]);
+    if ('path' in name) {
+      if (name.exact) return id('SELECT id FROM entries WHERE path = ?', [name.path]);
+      const p = nfc(name.path.trim().replace(/\\/g, '/').replace(/^(\.\/|\/)+/, ''));
+      const candidates = /\.(md|markdown)$/i.test(p) ? [p] : [p, `${p}.md`, `${p}.markdown`];
+      for (const c of candidates) {
+        const found = id('SELECT id FROM entries WHERE path = ?', [c]) ?? id('SELECT id FROM entries WHERE path = ? COLLATE NOCASE ORDER BY path LIMIT 1', [c]);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    const t = nfc(name.title.trim());
+    return (
+      id('SELECT id FROM entries WHERE title = ? ORDER BY length(path), path LIMIT 1', [t]) ??
+      id('SELECT id FROM entries WHERE title = ? COLLATE NOCASE ORDER BY length(path), path LIMIT 1', [t]) ??
+      id('SELECT e.id FROM inkdex_keys k JOIN entries e ON e.id = k.entry_id WHERE k.key = ? ORDER BY length(e.path), e.path LIMIT 1', [aliasKey(t)])
+    );
+  }
+
+  closeMatches(text: string, limit: number): EntryRef[] {
+    return closeMatches(text, this.db.all<EntryRef>('SELECT id, path, title FROM entries'), limit);
+  }
+
+  changes(since: string | null, limit: number): Change[] {
+    return this.db.all<Change>(
+      'SELECT at, kind, path, old_path AS oldPath FROM entry_events WHERE at >= ? ORDER BY id DESC LIMIT ?',
+      [since ?? '', limit],
+    );
+  }
+
+  tagCounts(prefix: string | null, limit: number): Array<{ tag: string; count: number }> {
+    const p = prefix ?? '';
+    return this.db.all(
+      'SELECT tag, count(*) AS count FROM tags WHERE substr(tag, 1, length(?)) = ? GROUP BY tag ORDER BY count DESC, tag LIMIT ?',
+      [p, p, limit],
+    );
+  }
+
+  /** Tasks by due date (none last), then path and line. */
+  tasks(query: TaskQuery): { total: number; tasks: TaskRow[] } {
+    const clauses = ['1'];
+    const params: Array<string | number> = [];
+    if (query.status !== undefined) {
+      clauses.push('t.done = ?');
+      params.push(query.status === 'done' ? 1 : 0);
+    }
+    if (query.dueBefore !== undefined) {
+      clauses.push('t.due < ?');
+      params.push(query.dueBefore);
+    }
+    if (query.tag !== undefined) {
+      clauses.push('t.entry_id IN (SELECT entry_id FROM tags WHERE tag = ?)');
+      params.push(query.tag);
+    }
+    const where = clauses.join(' AND ');
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
+    const rows = this.db.all<Omit<TaskRow, 'done'> & { done: number }>(
+      `SELECT t.entry_id AS entryId, e.path, e.title, ${TASK_COLUMNS}
+       FROM tasks t JOIN entries e ON e.id = t.entry_id WHERE ${where}
+       ORDER BY t.due IS NULL, t.due, e.path, t.line LIMIT ? OFFSET ?`,
+      [...params, query.limit, query.offset],
+    );
+    return { total, tasks: rows.map(taskDone) };
+  }
+
+  paths(after: string | null, limit: number): Array<{ path: string; title: string }> {
+    return this.db.all('SELECT path, title FROM entries WHERE path > ? ORDER BY path LIMIT ?', [after ?? '', limit]);
+  }
+
+  lastEventId(): number {
+    return this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM entry_events')!.id ?? 0;
+  }
+
+  eventsAfter(afterId: number, limit: number): EventRow[] {
+    return this.db.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
+  }
+
+  private backlinks(id: number): EntryRef[] {
+    return this.db.all<EntryRef>(
+      'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
+      [id, id],
+    );
   }
 
   /** The entry's events, newest first, following moves back to where it was added. */
@@ -240,7 +419,14 @@ export class Queries implements IndexReader {
 
 }
 
-function filters(query: EntryQuery): { where: string; params: Array<string | number> } {
+/** The list orders (a search orders by rank first, then by date). */
+const ORDER: Record<ListSort, string> = {
+  date: 'e.date IS NULL, e.date DESC, e.path',
+  changed: 'e.mtime_ms DESC, e.path',
+  title: 'e.title COLLATE NOCASE, e.path',
+};
+
+function filters(query: EntryFilters): { where: string; params: Array<string | number> } {
   const clauses = ['1'];
   const params: Array<string | number> = [];
   if (query.tag !== undefined) {
@@ -255,24 +441,22 @@ function filters(query: EntryQuery): { where: string; params: Array<string | num
     clauses.push('e.date <= ?');
     params.push(query.to);
   }
+  const folder = query.folder?.replace(/^\/+|\/+$/g, '') ?? '';
+  if (folder !== '') {
+    // A range over the path index: every path starting with `folder/` ('0' follows '/').
+    clauses.push('e.path >= ? AND e.path < ?');
+    params.push(`${folder}/`, `${folder}0`);
+  }
+  for (const f of query.fields ?? []) {
+    clauses.push(`e.id IN (SELECT entry_id FROM fields WHERE key = ? COLLATE NOCASE${f.value === null ? '' : ' AND value = ? COLLATE NOCASE'})`);
+    params.push(f.key, ...(f.value === null ? [] : [f.value]));
+  }
   return { where: clauses.join(' AND '), params };
 }
 
-const SUMMARY_COLUMNS = `e.id, e.path, e.title, e.date, e.word_count AS wordCount,
-  (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags`;
-const NEWEST_FIRST = 'e.date IS NULL, e.date DESC, e.path';
-
-type SummaryRow = Omit<EntrySummary, 'tags'> & { tags: string };
-
-function summary(row: SummaryRow, snippet: string): EntrySummary {
-  return { ...row, tags: JSON.parse(row.tags) as string[], snippet };
-}
-
-/** NEWEST_FIRST in memory: dated before undated, newest date first, then path (SQLite's byte order). */
-function byNewest(a: { date: string | null; path: string }, b: { date: string | null; path: string }): number {
-  if ((a.date === null) !== (b.date === null)) return a.date === null ? 1 : -1;
-  if (a.date !== b.date) return a.date! < b.date! ? 1 : -1;
-  return Buffer.compare(Buffer.from(a.path), Buffer.from(b.path));
+/** SQLite's 1/0 as a boolean. */
+function taskDone<T extends { done: number }>(t: T): Omit<T, 'done'> & { done: boolean } {
+  return { ...t, done: t.done === 1 };
 }
 
 function plainSnippet(text: string): string {

@@ -82,10 +82,22 @@ export function createApp(deps: AppDeps): Hono {
   // own callbacks keep running between them. Past the server's capacity (the line ahead
   // would take too long) a request is answered at once: 503 with Retry-After (SPEC §4).
   const turns = new TurnQueue();
+  // Requests being answered (event streams aside): the budget of heavy reads applies only
+  // while others wait on the same thread — one client searching alone is never refused.
+  let answering = 0;
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/api/events') return next();
+    answering++;
+    try {
+      await next();
+    } finally {
+      answering--;
+    }
+  });
   const heavy =
     (handler: Handler): Handler =>
     async (c, next) => {
-      const turn = turns.admit();
+      const turn = turns.admit(answering > 1);
       if (turn === null) {
         return c.json({ error: 'busy: too many requests are waiting for the index; try again shortly' }, 503, { 'Retry-After': String(RETRY_AFTER_S) });
       }
@@ -244,11 +256,14 @@ class TurnQueue {
   private readonly recent: Array<{ at: number; ms: number }> = [];
   private recentMs = 0;
 
-  /** A turn, or null when the line ahead would take too long or heavy reads had their share of the last second. */
-  admit(): Promise<void> | null {
+  /**
+   * A turn, or null when the line ahead would take too long, or when heavy reads had their
+   * share of the last second while `contended` (other requests are being answered).
+   */
+  admit(contended: boolean): Promise<void> | null {
     if (this.waiting.length > 0 && (this.waiting.length + 1) * this.costMs > MAX_QUEUE_WAIT_MS) return null;
     this.forgetBefore(performance.now() - 1000);
-    if (this.recentMs > HEAVY_BUDGET_MS_PER_S) return null;
+    if (contended && this.recentMs > HEAVY_BUDGET_MS_PER_S) return null;
     return this.take();
   }
 

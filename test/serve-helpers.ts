@@ -14,9 +14,14 @@ export interface Served {
   idle(minRuns?: number): Promise<void>;
 }
 
-/** Starts `inkdex serve JOURNAL --port 0` with its index in a temp folder. */
-export async function startServe(journal: string, extra: string[] = [], db = path.join(tmpDir('inkdex-db-'), 'index.sqlite')): Promise<Served> {
-  const cli = startCli(['serve', journal, '--port', '0', '--db', db, ...extra]);
+/** Starts `inkdex serve JOURNAL --port 0` with its index in a temp folder (`env`: merged over the test's own). */
+export async function startServe(
+  journal: string,
+  extra: string[] = [],
+  db = path.join(tmpDir('inkdex-db-'), 'index.sqlite'),
+  env: Record<string, string | undefined> = {},
+): Promise<Served> {
+  const cli = startCli(['serve', journal, '--port', '0', '--db', db, ...extra], { env });
   const url = await waitFor(() => /http:\/\/[^\s]+\//.exec(cli.stdout)?.[0] ?? (cli.child.exitCode !== null ? Promise.reject(new Error(cli.stderr)) : null), {
     timeoutMs: 20_000,
     message: 'serve to print its URL',

@@ -22,6 +22,7 @@ import { ServiceLog } from './service-log.js';
 import { JournalWatcher } from '../live/watch.js';
 import { StatusSource } from '../core/status.js';
 import { shutdownSignals } from './signals.js';
+import { shiftedClock } from '../core/clock.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
 const MISSED_RESYNC_MS = 30_000;
@@ -84,7 +85,7 @@ function startLiveParts(config: Config, index: OpenIndex): LiveParts {
   // A run may find the index damaged; it is then started afresh under everyone, who hold
   // it through these stand-ins.
   const queries = follow(() => index.reader);
-  const indexer = new Indexer(follow(() => index.store), { root: config.journal, rules, maxFileSize: config.maxFileSize });
+  const indexer = new Indexer(follow(() => index.store), { root: config.journal, rules, maxFileSize: config.maxFileSize, clock: shiftedClock(config.clockShiftMs) });
   const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
   const metrics = new RunMetrics();
   // The service log: a line per run that did something, per health change, per watcher
@@ -150,6 +151,7 @@ async function listen(config: Config, parts: LiveParts, closing: AbortSignal): P
     watcher: parts.watcher,
     indexFile: parts.flusher,
     metrics: parts.metrics,
+    clock: shiftedClock(config.clockShiftMs),
     journal: config.journal,
     db: config.db,
     version: parts.version,

@@ -63,13 +63,19 @@ export function idParam(c: Context): number {
 export function dateRange(c: Context): { from?: string; to?: string } {
   const out: { from?: string; to?: string } = {};
   for (const name of ['from', 'to'] as const) {
-    const raw = c.req.query(name);
-    if (raw === undefined || raw === '') continue;
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
-    const valid = m && !Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw);
-    if (!valid) throw new HTTPException(400, { message: `${name} must be a date YYYY-MM-DD, not "${raw}"` });
-    out[name] = raw;
+    const day = dateParam(c, name);
+    if (day !== undefined) out[name] = day;
   }
   if (out.from && out.to && out.from > out.to) throw new HTTPException(400, { message: `from (${out.from}) is after to (${out.to})` });
   return out;
+}
+
+/** A calendar date YYYY-MM-DD (a real one: not 2024-02-30), or undefined when absent or empty. */
+export function dateParam(c: Context, name: string): string | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+  const valid = m && !Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw);
+  if (!valid) throw new HTTPException(400, { message: `${name} must be a date YYYY-MM-DD, not "${raw}"` });
+  return raw;
 }

@@ -14,6 +14,7 @@ import { scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js'
 import { describeFsError, errorCode, isFolder } from '../core/fs.js';
 import { errorMessage } from '../core/errors.js';
 import { TimeSlice } from '../core/time-slice.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { IndexedFile, IndexedStat, RunKind, RunLog, RunProgress, RunStats, RunSummary, SyncStore, Trigger } from '../core/seam.js';
 
 export interface SyncOptions {
@@ -26,6 +27,8 @@ export interface SyncOptions {
    * file), a call that blocks the event loop: only where nothing else waits on it (the CLI).
    */
   ftsInOnePass?: boolean;
+  /** What the run's rows are stamped with (runs, events, their days); the system clock by default. */
+  clock?: Clock;
 }
 
 /** What a run looks at. */
@@ -91,7 +94,8 @@ export async function runSync(
   hooks: RunHooks = {},
   reservedId: number | null = null,
 ): Promise<RunResult> {
-  const started = Date.now();
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
   const startedAt = new Date(started).toISOString();
   const kind: RunKind = scope.kind;
   await store.writable();
@@ -118,7 +122,7 @@ export async function runSync(
     status = 'failed';
     message ??= `building the full-text index failed: ${errorMessage(err)}`;
   }
-  const finished = Date.now();
+  const finished = clock.now();
   const recorded = row.made() || status === 'failed';
   if (recorded) row.id();
   const id = row.mark();
@@ -126,8 +130,12 @@ export async function runSync(
     id, trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
   };
   if (!recorded) return { summary, held, recorded };
+  // The run's days in the same transaction as its finish: a reader never sees a finished
+  // run whose day has no row. A run that goes past midnight counts each event on the day
+  // it happened (see dayRows).
   store.transaction(() => {
     store.finishRun(id, status, summary.finishedAt, summary.durationMs, stats, message);
+    store.recordDays(summary.finishedAt, kind === 'full' && status === 'succeeded');
     store.prune();
   });
   return { summary, held, recorded };
@@ -190,14 +198,14 @@ class RunRecord {
  * its row is made at once, so the request can answer with the run's id. sync.ts alone
  * writes sync_runs rows; the indexer reserves and cancels through these two.
  */
-export function reserveRun(store: RunLog, trigger: Trigger): { id: number; startedAt: string } {
-  const startedAt = new Date().toISOString();
+export function reserveRun(store: RunLog, trigger: Trigger, clock: Clock = systemClock): { id: number; startedAt: string } {
+  const startedAt = new Date(clock.now()).toISOString();
   return { id: store.startRun(trigger, 'full', startedAt), startedAt };
 }
 
 /** A reserved run that will never start (inkdex is shutting down). */
-export function cancelReservedRun(store: RunLog, id: number): void {
-  store.finishRun(id, 'failed', new Date().toISOString(), 0, emptyStats(), 'cancelled: inkdex was shut down before the run could start');
+export function cancelReservedRun(store: RunLog, id: number, clock: Clock = systemClock): void {
+  store.finishRun(id, 'failed', new Date(clock.now()).toISOString(), 0, emptyStats(), 'cancelled: inkdex was shut down before the run could start');
 }
 
 export function emptyStats(): RunStats {
@@ -219,6 +227,11 @@ class Run {
     private readonly stats: RunStats,
   ) {
     this.errorPaths = new Set(store.fileErrorPaths());
+  }
+
+  /** Now, as the run's rows are stamped. */
+  private now(): string {
+    return new Date((this.opts.clock ?? systemClock).now()).toISOString();
   }
 
   private setError(p: string, at: string, message: string): void {
@@ -469,7 +482,7 @@ class Run {
       const state = diskState(this.opts.root, this.opts.rules, v.path, listed);
       if (state === 'gone') gone.push(v);
       else {
-        if (state !== 'present') this.setError(v.path, nowIso(), state.error);
+        if (state !== 'present') this.setError(v.path, this.now(), state.error);
         this.stats.unchanged++;
       }
     }
@@ -482,7 +495,7 @@ class Run {
 
   private apply(disk: DiskFile, indexed: IndexedFile | null, prepared: PreparedFile, moves: MovePool): void {
     const { read, record } = prepared;
-    const at = nowIso();
+    const at = this.now();
     this.handled.add(disk.path);
     if (!read.ok) {
       if (read.gone) return; // deleted between the listing and the read: the next batch sees it
@@ -502,28 +515,28 @@ class Run {
     else this.clearError(disk.path);
 
     if (indexed) {
-      this.store.updateEntry(indexed.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
-      this.store.addEvent(this.row.id(), at, 'updated', disk.path, null, read.hash);
+      const before = this.store.updateEntry(indexed.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
+      this.store.addEvent(this.row.id(), at, 'updated', disk.path, null, read.hash, record.wordCount - before);
       this.stats.updated++;
       return;
     }
     const from = moves.claim(read.hash, disk.path);
     if (from) {
-      this.store.updateEntry(from.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
+      const before = this.store.updateEntry(from.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
       this.clearError(from.path);
-      this.store.addEvent(this.row.id(), at, 'moved', disk.path, from.path, read.hash);
+      this.store.addEvent(this.row.id(), at, 'moved', disk.path, from.path, read.hash, record.wordCount - before);
       this.stats.moved++;
       return;
     }
     this.store.insertEntry(record, at, racyCheck(record.mtimeMs, read.checkedMs));
-    this.store.addEvent(this.row.id(), at, 'added', disk.path, null, read.hash);
+    this.store.addEvent(this.row.id(), at, 'added', disk.path, null, read.hash, record.wordCount);
     this.stats.added++;
   }
 
   private remove(gone: IndexedFile): void {
-    this.store.removeEntry(gone.id);
+    const words = this.store.removeEntry(gone.id);
     this.clearError(gone.path);
-    this.store.addEvent(this.row.id(), nowIso(), 'removed', gone.path, null, gone.contentHash);
+    this.store.addEvent(this.row.id(), this.now(), 'removed', gone.path, null, gone.contentHash, -words);
     this.stats.removed++;
   }
 
@@ -535,7 +548,7 @@ class Run {
    * scanned files with errors) and its unreadable folders.
    */
   private reconcileFileErrors(disk: Map<string, DiskFile>, full: { failedDirs: Map<string, string>; problems: Map<string, string> } | null): void {
-    const at = nowIso();
+    const at = this.now();
     if (!full) {
       for (const p of this.errorPaths) if (disk.has(p) && !this.handled.has(p)) this.store.restoreFileError(p, this.row.id(), at);
       return;
@@ -569,8 +582,4 @@ interface Plan {
   disk: Map<string, DiskFile>;
   failedDirs: Map<string, string>;
   problems: Map<string, string>;
-}
-
-function nowIso(): string {
-  return new Date().toISOString();
 }

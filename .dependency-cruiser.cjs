@@ -9,6 +9,9 @@
  *   commands  the composition root                         anything
  *   cli.ts    the bin                                      commands, core
  *
+ * and of web/ (the page): views (view-*.js) never import each other — they render from
+ * the store (store.js), which imports nothing, and app.js wires them together.
+ *
  * A wrong import fails with the rule's name and the import that broke it.
  */
 const LAYERS = ['core', 'index', 'sync', 'live', 'http', 'mcp', 'commands'];
@@ -72,6 +75,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/cli\\.ts$' },
       to: { path: others('core', 'commands') },
+    },
+    {
+      name: 'web-views-do-not-import-views',
+      comment: 'A view renders from the store; what two views share lives in a module below both (lists.js, format.js).',
+      severity: 'error',
+      from: { path: '^web/view-' },
+      to: { path: '^web/view-' },
+    },
+    {
+      name: 'web-store-imports-nothing',
+      comment: 'web/store.js is the bottom of the page: everything may read it, it reads nothing.',
+      severity: 'error',
+      from: { path: '^web/store\\.js$' },
+      to: { path: '^web/' },
     },
     {
       name: 'no-circular',

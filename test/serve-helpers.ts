@@ -27,7 +27,7 @@ export async function startServe(
     message: 'serve to print its URL',
   });
   const api = async <T>(route: string, init: RequestInit & { allowError?: boolean } = {}): Promise<T> => {
-    const res = await fetch(url + route.replace(/^\//, ''), init);
+    const res = await fetchRetryingStaleSocket(url + route.replace(/^\//, ''), init);
     const body = (await res.json()) as T;
     if (!res.ok && !init.allowError) throw new Error(`${route}: ${res.status} ${JSON.stringify(body)}`);
     return body;
@@ -70,4 +70,19 @@ export async function allEntries(s: Served): Promise<EntryInfo[]> {
 /** The entry at `path` via the API, or undefined. */
 export async function entryAt(s: Served, p: string): Promise<EntryInfo | undefined> {
   return (await allEntries(s)).find((e) => e.path === p);
+}
+
+/**
+ * fetch, retrying a GET once when the keep-alive socket it reused was closed by the server
+ * at that very moment (serve closes sockets idle for 5 s; on a loaded machine the client's
+ * own expiry can run late) — what a browser does for an idempotent request.
+ */
+async function fetchRetryingStaleSocket(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if ((init.method ?? 'GET') !== 'GET' || cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
 }

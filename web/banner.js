@@ -1,6 +1,7 @@
 // The banner across the top: the server cannot be reached, or wants a token.
 import { $, setText } from './dom.js';
 import { TOKEN, setUnauthorizedHandler } from './api.js';
+import { subscribe } from './store.js';
 
 let bannerRetry = null;
 
@@ -27,4 +28,5 @@ export function showAuthBanner() {
 export function wireBanner() {
   setUnauthorizedHandler(showAuthBanner);
   $('banner-retry').addEventListener('click', () => bannerRetry && bannerRetry());
+  subscribe(['status'], hideBanner); // a status arrived (fetched or pushed): the server answers
 }

@@ -4,8 +4,7 @@ import { $ } from './dom.js';
 import { currentRoute } from './router.js';
 import { showList } from './view-search.js';
 import { showEntry } from './view-entry.js';
-import { state } from './state.js';
-import { updateTitle } from './view-status.js';
+import { set } from './store.js';
 
 let dashboardScroll = 0;
 
@@ -50,8 +49,7 @@ export function showRoute(route, { previous } = {}) {
 
 function setViewTitle(route) {
   const heading = route.view === 'entry' ? $('entry-title') : route.view === 'home' ? null : route.view === 'unknown' ? $('unknown-title') : $('results-title');
-  state.viewTitle = heading ? heading.textContent.trim() : '';
-  updateTitle();
+  set({ viewTitle: heading ? heading.textContent.trim() : '' });
 }
 
 /** After a run: the entry or list on screen again, kept as it is when nothing changed. */

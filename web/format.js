@@ -1,4 +1,4 @@
-// Number, size, duration and time formats, and the <time> elements kept relative.
+// Number, size, duration and time formats, the <time> elements kept relative, and the run status pill.
 import { h, setText } from './dom.js';
 
 const nf = new Intl.NumberFormat('en-US');
@@ -102,4 +102,10 @@ export function tickRelativeTimes() {
     const iso = el.dataset.rel;
     setText(el, iso ? fmtRel(iso, now) : 'never');
   }
+}
+
+/** A run's status as a coloured word ("succeeded", "failed", "running"). */
+export function statusPill(status) {
+  const s = typeof status === 'string' && status ? status : 'unknown';
+  return h('span', { class: 'pill', data: { status: s } }, s);
 }

@@ -1,8 +1,8 @@
-// Small list widgets shared by the views: long lists shown a step at a time, and paths
-// that lead to their entries.
+// Small widgets shared by the views: long lists shown a step at a time, and the paths,
+// tags and file problems that lead to what they name.
 import { append, h, setText } from './dom.js';
-import { fmtNum, isNum } from './format.js';
-import { entryHref } from './router.js';
+import { fmtNum, isNum, relTime } from './format.js';
+import { entryHref, tagHref } from './router.js';
 
 /** Renders items into list `step` at a time with a "Show more" button. */
 export function renderChunked(list, items, render, step, container, noun) {
@@ -38,4 +38,29 @@ export function pathLink(path, entryId, extraClass = '') {
   const cls = `path${extraClass ? ` ${extraClass}` : ''}`;
   if (isNum(entryId)) return h('a', { class: `${cls} entry-link`, href: entryHref(entryId), data: { entryId } }, text);
   return h('span', { class: cls }, text);
+}
+
+/** A tag leading to its entries, with its count when given. */
+export function tagLink(tag, count) {
+  return h(
+    'a',
+    { class: 'tag', href: tagHref(tag), data: { tag } },
+    h('span', { class: 'tag-name' }, `#${tag}`),
+    count !== undefined ? h('span', { class: 'tag-count' }, fmtNum(count)) : null,
+  );
+}
+
+/** A file with a problem: its path (leading to its entry when one is indexed), when, and the message. */
+export function problemItem(p) {
+  return h(
+    'li',
+    { class: 'problem' },
+    h(
+      'div',
+      { class: 'problem-head' },
+      pathLink(p && p.path, p && p.entryId),
+      p && p.at ? relTime(p.at, 'problem-when') : null,
+    ),
+    h('p', { class: 'problem-message' }, p && p.message ? String(p.message) : ''),
+  );
 }

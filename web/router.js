@@ -77,6 +77,16 @@ export function render(opts = {}) {
   return onRoute(current, { previous, ...opts });
 }
 
+/**
+ * Goes to `href` (a hash) through the History API and renders it (pushState fires no
+ * hashchange): `replace` swaps the current entry instead of adding one; `state` marks it.
+ */
+export function navigate(href, { replace = false, state = null } = {}) {
+  if (replace) history.replaceState(state, '', href);
+  else history.pushState(state, '', href);
+  return render();
+}
+
 /** Goes to `href` (a hash); renders again when it is the address already shown. */
 export function go(href) {
   if (location.hash === href || (href === '#/' && (location.hash === '' || location.hash === '#'))) render();

@@ -4,7 +4,7 @@
 import { $, h, replace, setText } from './dom.js';
 import { api, apiPath } from './api.js';
 import { fmtDay, fmtNum, isNum, plural } from './format.js';
-import { isFirstBuild } from './state.js';
+import { isFirstBuild } from './indexer-state.js';
 import { dayHref, go } from './router.js';
 
 const DAY_MS = 86_400_000;

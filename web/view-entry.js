@@ -4,7 +4,7 @@ import { $, h, replace } from './dom.js';
 import { api } from './api.js';
 import { fmtAbs, fmtDay, fmtNum, isNum, plural, relTime } from './format.js';
 import { dayHref, entryHref } from './router.js';
-import { tagLink } from './view-tags.js';
+import { tagLink } from './lists.js';
 
 let seq = 0;
 let lastKey = null;

@@ -1,25 +1,10 @@
 // The files with problems (each leads to its entry when one is indexed).
 import { $, h, replace } from './dom.js';
 import { api } from './api.js';
-import { relTime } from './format.js';
-import { isFirstBuild } from './state.js';
-import { pathLink, renderChunked } from './lists.js';
+import { isFirstBuild } from './indexer-state.js';
+import { problemItem, renderChunked } from './lists.js';
 
 const ERRORS_SHOWN = 100;
-
-export function problemItem(p) {
-  return h(
-    'li',
-    { class: 'problem' },
-    h(
-      'div',
-      { class: 'problem-head' },
-      pathLink(p && p.path, p && p.entryId),
-      p && p.at ? relTime(p.at, 'problem-when') : null,
-    ),
-    h('p', { class: 'problem-message' }, p && p.message ? String(p.message) : ''),
-  );
-}
 
 export async function loadErrors() {
   const box = $('errors');

@@ -1,20 +1,21 @@
-// The live progress bar of the run under way (fed by the event stream, no polling).
+// The live progress bar of the run under way (fed by the event stream, no polling),
+// rendered from the store's `current`.
 import { $, h, replace, setText } from './dom.js';
 import { fmtNum, isNum, relTime } from './format.js';
-import { state, isFirstBuild } from './state.js';
-import { renderState, updateTitle } from './view-status.js';
+import { subscribe } from './store.js';
+import { isFirstBuild } from './indexer-state.js';
 
-export function showProgress(p) {
-  if (!p || p.id === undefined || p.id === null) return;
-  const prev = state.current && Number(state.current.id) === Number(p.id) ? state.current : {};
-  const cur = { ...prev, ...p };
-  state.current = cur;
-
-  $('progress').hidden = false;
-  $('progress').dataset.runId = String(cur.id);
-  const first = isFirstBuild();
+function render({ current: cur }) {
+  const box = $('progress');
+  if (!cur) {
+    box.hidden = true;
+    delete box.dataset.runId;
+    return;
+  }
+  box.hidden = false;
+  box.dataset.runId = String(cur.id);
   replace($('progress-label'),
-    h('strong', null, first ? 'Building the index' : 'Syncing'),
+    h('strong', null, isFirstBuild() ? 'Building the index' : 'Syncing'),
     ` · ${cur.trigger || 'run'}${cur.kind ? ` · ${cur.kind}` : ''}`,
     cur.startedAt ? ' · started ' : null,
     cur.startedAt ? relTime(cur.startedAt) : null,
@@ -31,14 +32,8 @@ export function showProgress(p) {
     bar.removeAttribute('value'); // indeterminate
     setText($('progress-count'), processed > 0 ? `${fmtNum(processed)} files` : 'preparing…');
   }
-  if (state.status && state.status.state !== 'syncing') renderState('syncing');
-  updateTitle();
 }
 
-export function hideProgress(id) {
-  if (id !== null && state.current && Number(state.current.id) !== Number(id)) return;
-  state.current = null;
-  $('progress').hidden = true;
-  delete $('progress').dataset.runId;
-  updateTitle();
+export function wireProgress() {
+  subscribe(['current', 'status', 'runs'], render); // "Building the index" depends on all three
 }

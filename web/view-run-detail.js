@@ -1,41 +1,26 @@
 // One run's details: facts, counts, the entries it changed (each leads to its entry
-// while it exists) and the file errors it met.
+// while it exists) and the file errors it met. The open run is the store's `selectedRunId`.
 import { $, h, replace } from './dom.js';
 import { api } from './api.js';
-import { fmtAbs, fmtDuration, fmtNum, isNum, plural, relTime } from './format.js';
-import { state } from './state.js';
-import { statusPill, upsertRun } from './view-runs.js';
-import { problemItem } from './view-errors.js';
-import { pathLink, renderChunked } from './lists.js';
+import { fmtAbs, fmtDuration, fmtNum, isNum, plural, relTime, statusPill } from './format.js';
+import { set, state } from './store.js';
+import { upsertRuns } from './indexer-state.js';
+import { pathLink, problemItem, renderChunked } from './lists.js';
 
 const EVENTS_SHOWN = 200; // events rendered per "show more" step
 const ERRORS_SHOWN = 100;
 
-function selectRow(id) {
-  for (const r of $('runs').querySelectorAll('tr.selected')) {
-    r.classList.remove('selected');
-    r.removeAttribute('aria-current');
-  }
-  if (id === null) return;
-  const row = $('runs').querySelector(`tr[data-run-id="${id}"]`);
-  if (row) {
-    row.classList.add('selected');
-    row.setAttribute('aria-current', 'true');
-  }
-}
+let seq = 0; // the newest details asked for: an older answer arriving late is dropped
 
+/** Closes the details (the run table then gives the focus back to the run's row). */
 export function closeDetail() {
-  const id = state.selectedRunId;
-  state.selectedRunId = null;
-  state.detailSeq++;
-  selectRow(null);
+  seq++;
   const detail = $('run-detail');
   detail.hidden = true;
   detail.replaceChildren();
   delete detail.dataset.runId;
   $('run-detail-placeholder').hidden = false;
-  const row = id !== null && $('runs').querySelector(`tr[data-run-id="${id}"]`);
-  if (row) row.focus();
+  set({ selectedRunId: null });
 }
 
 function isNarrow() {
@@ -45,9 +30,8 @@ function isNarrow() {
 export async function openRun(id, { quiet = false } = {}) {
   id = Number(id);
   if (!Number.isFinite(id)) return;
-  state.selectedRunId = id;
-  selectRow(id);
-  const seq = ++state.detailSeq;
+  set({ selectedRunId: id });
+  const my = ++seq;
   const detail = $('run-detail');
   $('run-detail-placeholder').hidden = true;
   detail.hidden = false;
@@ -59,16 +43,16 @@ export async function openRun(id, { quiet = false } = {}) {
   }
   try {
     const run = await api(`/api/runs/${encodeURIComponent(String(id))}`);
-    if (seq !== state.detailSeq) return;
+    if (my !== seq) return;
     renderDetail(run || { id });
   } catch (err) {
-    if (seq !== state.detailSeq) return;
+    if (my !== seq) return;
     replace(detail,
       detailHeader(state.runs.get(id) || { id }),
       h('p', { class: 'inline-error', role: 'alert' }, `Could not load this run: ${err.message}`),
     );
   } finally {
-    if (seq === state.detailSeq) {
+    if (my === seq) {
       detail.removeAttribute('aria-busy');
       if (!quiet) revealDetail();
     }
@@ -114,7 +98,7 @@ function renderDetail(run) {
   // keep the summary row in the table in step with what we just fetched
   // (`errors` is the list here, so the summary keeps the count it had)
   const { events: _e, errors: _r, ...summary } = run;
-  if (summary.id !== undefined) upsertRun(summary);
+  if (summary.id !== undefined) upsertRuns([summary]);
 
   const facts = h(
     'dl',

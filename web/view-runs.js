@@ -1,13 +1,15 @@
-// The run history table: one row per run, newest first, one Tab stop (↑ ↓ Home End
-// move between rows, Enter opens a run's details).
+// The run history table, rendered from the store's runs: one row per run, newest first,
+// one Tab stop (↑ ↓ Home End move between rows, Enter opens a run's details).
 import { $, h, setText } from './dom.js';
 import { api } from './api.js';
-import { fmtDuration, fmtNum, isNum, relTime } from './format.js';
-import { state } from './state.js';
-import { renderLastRun } from './view-status.js';
-import { closeDetail, openRun } from './view-run-detail.js';
+import { fmtDuration, fmtNum, isNum, relTime, statusPill } from './format.js';
+import { set, state, subscribe } from './store.js';
+import { upsertRuns } from './indexer-state.js';
 
 const RUNS_PAGE = 50;
+
+/** How far back the history was fetched (`/api/runs` pages), and whether there is more. */
+const paging = { oldest: null, hasOlder: false, hasOlderKnown: false };
 
 const NUM_FIELDS = [
   ['added', 'added'],
@@ -23,11 +25,6 @@ function numCell(run, field, label) {
   if (!isNum(v) || v === 0) cls += ' zero';
   else if (field === 'errors') cls += ' bad-text';
   return h('td', { class: `${cls} c-${field}`, data: { label } }, isNum(v) ? fmtNum(v) : '–');
-}
-
-export function statusPill(status) {
-  const s = typeof status === 'string' && status ? status : 'unknown';
-  return h('span', { class: 'pill', data: { status: s } }, s);
 }
 
 function runRow(run) {
@@ -53,58 +50,66 @@ function runRow(run) {
     NUM_FIELDS.map(([field, label]) => numCell(run, field, label)),
     h('td', { class: 'c-status' }, statusPill(run.status)),
   );
-  if (state.selectedRunId === id) {
-    row.classList.add('selected');
-    row.setAttribute('aria-current', 'true');
-  }
+  markSelected(row, state.selectedRunId === id);
   return row;
 }
 
-export function upsertRun(run) {
-  if (!run || run.id === undefined || run.id === null) return;
-  const id = Number(run.id);
-  if (!Number.isFinite(id)) return;
-  const prev = state.runs.get(id);
-  // Never let a stale "running" snapshot overwrite a finished run.
-  if (prev && prev.status && prev.status !== 'running' && run.status === 'running') return;
-  const merged = prev ? { ...prev, ...run } : run;
-  state.runs.set(id, merged);
+function markSelected(row, selected) {
+  row.classList.toggle('selected', selected);
+  if (selected) row.setAttribute('aria-current', 'true');
+  else row.removeAttribute('aria-current');
+}
 
+const rows = new Map(); // run id -> {run, el}: a row is rebuilt only when its run changed
+let rovingId = null; // the row last focused
+let shownSelection = null;
+
+/** The rows in step with `state.runs`, newest first; a rebuilt row keeps the focus. */
+function renderRows({ runs }) {
   const tbody = $('runs');
-  const row = runRow(merged);
-  const existing = tbody.querySelector(`tr[data-run-id="${id}"]`);
-  if (existing) {
-    const hadFocus = document.activeElement === existing;
-    existing.replaceWith(row);
-    if (hadFocus) row.focus({ preventScroll: true });
-  } else {
-    const rows = tbody.rows;
-    const last = rows[rows.length - 1];
-    if (!last || Number(last.dataset.runId) > id) tbody.append(row);
-    else {
-      let before = null;
-      for (const r of rows) {
-        if (Number(r.dataset.runId) < id) {
-          before = r;
-          break;
-        }
-      }
-      tbody.insertBefore(row, before);
+  for (const [id, r] of rows) {
+    if (!runs.has(id)) {
+      r.el.remove();
+      rows.delete(id);
     }
   }
-  $('runs-empty').hidden = true;
+  let before = tbody.firstElementChild;
+  for (const id of [...runs.keys()].sort((a, b) => b - a)) {
+    const run = runs.get(id);
+    let r = rows.get(id);
+    if (!r || r.run !== run) {
+      const el = runRow(run);
+      if (r) {
+        const hadFocus = document.activeElement === r.el;
+        if (before === r.el) before = el;
+        r.el.replaceWith(el);
+        if (hadFocus) el.focus({ preventScroll: true });
+      }
+      r = { run, el };
+      rows.set(id, r);
+    }
+    if (r.el !== before) tbody.insertBefore(r.el, before);
+    before = r.el.nextElementSibling;
+  }
+  if (runs.size) $('runs-empty').hidden = true;
+  syncRovingTab();
+}
+
+/** The open run's row is marked; when its details close, the focus returns to it. */
+function renderSelection({ selectedRunId }) {
+  for (const [id, r] of rows) markSelected(r.el, id === selectedRunId);
+  if (selectedRunId === null && shownSelection !== null) rows.get(shownSelection)?.el.focus();
+  shownSelection = selectedRunId;
   syncRovingTab();
 }
 
 /** The selected (or last focused, or newest) row has tabindex 0, the others -1. */
 function syncRovingTab() {
-  const rows = $('runs').rows;
-  if (!rows.length) return;
-  const want = state.rovingId ?? state.selectedRunId;
-  let target = null;
-  if (want !== null && want !== undefined) target = $('runs').querySelector(`tr[data-run-id="${want}"]`);
-  if (!target) target = rows[0];
-  for (const r of rows) {
+  const trs = $('runs').rows;
+  if (!trs.length) return;
+  const want = rovingId ?? state.selectedRunId;
+  const target = (want !== null && rows.get(want)?.el) || trs[0];
+  for (const r of trs) {
     const t = r === target ? '0' : '-1';
     if (r.getAttribute('tabindex') !== t) r.setAttribute('tabindex', t);
   }
@@ -113,7 +118,7 @@ function syncRovingTab() {
 export async function loadRuns({ older = false, refresh = false } = {}) {
   const btn = $('runs-more');
   const params = new URLSearchParams({ limit: String(RUNS_PAGE) });
-  if (older && state.runsLoadedOldest !== null) params.set('before', String(state.runsLoadedOldest));
+  if (older && paging.oldest !== null) params.set('before', String(paging.oldest));
   if (older) {
     btn.disabled = true;
     setText(btn, 'Loading…');
@@ -123,24 +128,22 @@ export async function loadRuns({ older = false, refresh = false } = {}) {
     const runs = data && Array.isArray(data.runs) ? data.runs : [];
     if (refresh && runs.length >= RUNS_PAGE && state.runs.size && !runs.some((r) => state.runs.has(Number(r.id)))) {
       // we were away for more than a page of runs: start the history afresh instead of leaving a gap
-      state.runs.clear();
-      $('runs').replaceChildren();
-      state.runsLoadedOldest = null;
-      state.hasOlderKnown = false;
+      set({ runs: new Map() });
+      paging.oldest = null;
+      paging.hasOlderKnown = false;
     }
-    for (const run of runs) upsertRun(run);
+    upsertRuns(runs);
     const ids = runs.map((r) => Number(r.id)).filter(Number.isFinite);
     if (ids.length) {
       const min = Math.min(...ids);
-      state.runsLoadedOldest = state.runsLoadedOldest === null ? min : Math.min(state.runsLoadedOldest, min);
+      paging.oldest = paging.oldest === null ? min : Math.min(paging.oldest, min);
     }
-    if (older || !state.hasOlderKnown) {
-      state.hasOlder = runs.length >= RUNS_PAGE;
-      state.hasOlderKnown = true;
+    if (older || !paging.hasOlderKnown) {
+      paging.hasOlder = runs.length >= RUNS_PAGE;
+      paging.hasOlderKnown = true;
     }
     $('runs-error').hidden = true;
     $('runs-empty').hidden = state.runs.size > 0;
-    if (state.status) renderLastRun();
   } catch (err) {
     const e = $('runs-error');
     setText(e, `Could not load the run history: ${err.message}`);
@@ -148,12 +151,18 @@ export async function loadRuns({ older = false, refresh = false } = {}) {
   } finally {
     btn.disabled = false;
     setText(btn, 'Load older runs');
-    btn.hidden = !state.hasOlder;
-    $('runs-end').hidden = state.hasOlder || state.runs.size === 0 || !older;
+    btn.hidden = !paging.hasOlder;
+    $('runs-end').hidden = paging.hasOlder || state.runs.size === 0 || !older;
   }
 }
 
-export function wireRuns() {
+/**
+ * Renders the table from the store from now on; `openRun(id)` and `closeDetail()` are
+ * the run details' (given by app.js, so that neither view imports the other).
+ */
+export function wireRuns({ openRun, closeDetail }) {
+  subscribe(['runs'], renderRows);
+  subscribe(['selectedRunId'], renderSelection);
   $('runs-more').addEventListener('click', () => loadRuns({ older: true }));
   const tbody = $('runs');
   tbody.addEventListener('click', (e) => {
@@ -163,7 +172,7 @@ export function wireRuns() {
   tbody.addEventListener('focusin', (e) => {
     const row = e.target.closest('tr[data-run-id]');
     if (row) {
-      state.rovingId = Number(row.dataset.runId);
+      rovingId = Number(row.dataset.runId);
       syncRovingTab();
     }
   });

@@ -3,8 +3,8 @@
 import { $, h, markedText, replace, setText } from './dom.js';
 import { api, apiPath } from './api.js';
 import { fmtDay, fmtNum, isNum, plural } from './format.js';
-import { dayHref, entryHref, go, searchHref, tagHref } from './router.js';
-import { tagLink } from './view-tags.js';
+import { dayHref, entryHref, searchHref, tagHref } from './router.js';
+import { tagLink } from './lists.js';
 
 export const PAGE = 25;
 
@@ -47,11 +47,12 @@ export async function showList(route, { quiet = false } = {}) {
   const my = ++seq;
   replace($('results-title'), d.title);
   view.dataset.view = route.view;
-  if (route.view === 'search') $('search-input').value = route.q;
+  // the box follows the address (back, forward, a link), but never overwrites typing with a refresh
+  if (route.view === 'search' && !quiet && $('search-input').value !== route.q) $('search-input').value = route.q;
 
   if (route.view === 'search' && !route.q.trim()) {
     lastKey = null;
-    setStatus('Type a word or a phrase in the search box and press Enter. Words are matched in titles and bodies; "quoted words" match a phrase.');
+    setStatus('Type a word or a phrase in the search box: the results follow as you type. Words are matched in titles and bodies; "quoted words" match a phrase.');
     replace($('results'));
     replace($('results-pager'));
     return;
@@ -127,27 +128,4 @@ function pager(offset, shown, total, href) {
     h('span', { class: 'pager-where' }, `Page ${fmtNum(Math.min(page, pages))} of ${fmtNum(pages)}`),
     next !== null ? h('a', { class: 'btn btn-small', href: href(next), rel: 'next' }, 'Next →') : h('span', { class: 'btn btn-small is-disabled', 'aria-hidden': 'true' }, 'Next →'),
   ];
-}
-
-export function wireSearch() {
-  const input = $('search-input');
-  $('search-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    go(searchHref(input.value.trim()));
-  });
-  // "/" puts the cursor in the search box from anywhere but a text field
-  document.addEventListener('keydown', (e) => {
-    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
-    const t = e.target;
-    if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-    e.preventDefault();
-    input.focus();
-    input.select();
-  });
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && input.value) {
-      e.preventDefault();
-      input.value = '';
-    }
-  });
 }

@@ -1,56 +1,25 @@
-// The header card: health and state at a glance, the last run, counts, the index file
-// and the watcher. During the first build it says the index is being built.
+// The status card and the summary under it: health and state at a glance, the last run,
+// counts, the index file and the watcher. During the first build it says the index is
+// being built. It renders from the store (status, run under way, runs).
 import { $, h, replace, setText } from './dom.js';
 import { api } from './api.js';
 import { fmtBytes, fmtDuration, fmtNum, isNum, plural, relTime, setRelTime } from './format.js';
-import { state, isFirstBuild, latestFinishedRun } from './state.js';
+import { state, subscribe } from './store.js';
+import { isFirstBuild, latestFinishedRun, setStatus, shownHealth, shownState } from './indexer-state.js';
 import { hideBanner, showBanner } from './banner.js';
-import { showProgress, hideProgress } from './view-progress.js';
-import { upsertRun } from './view-runs.js';
-import { setResyncPending } from './resync.js';
 import { refreshIndexViews } from './refresh.js';
 
-const HEALTH_COLOURS = { healthy: '#1b7a46', degraded: '#b7791f', unhealthy: '#c0392b', unknown: '#3456b5', building: '#3456b5' };
-
-function setFavicon(health) {
-  const colour = HEALTH_COLOURS[health] || HEALTH_COLOURS.unknown;
-  const svg =
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
-    `<rect x="2" y="2" width="28" height="28" rx="7" fill="${colour}"/>` +
-    '<path d="M10 22V10M16 22V14M22 22V8" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>';
-  $('favicon').setAttribute('href', `data:image/svg+xml,${encodeURIComponent(svg)}`);
-}
-
-export function updateTitle() {
-  const s = state.status;
-  let title = 'inkdex';
-  if (state.current) {
-    const { processed, total } = state.current;
-    const what = isFirstBuild() ? 'building' : 'syncing';
-    title += isNum(total) && total > 0 && isNum(processed)
-      ? ` · ${what} ${Math.min(100, Math.floor((processed / total) * 100))}%`
-      : ` · ${what}`;
-  } else if (s && typeof s.health === 'string') {
-    title += ` · ${s.health}`;
-  }
-  // in the finder, what is shown comes first (tabs and the back button's list name it)
-  if (state.viewTitle) title = `${state.viewTitle} — ${title}`;
-  if (document.title !== title) document.title = title;
-}
-
-export function renderHealth(health) {
-  let value = typeof health === 'string' && health ? health : 'unknown';
-  // "Healthy" before anything was read would be a claim nobody checked (unhealthy stays: it is news).
-  if (isFirstBuild() && value !== 'unhealthy') value = 'building';
+/** The health badge ("unknown" when the status could not be loaded at all). */
+function renderHealth() {
+  const value = shownHealth();
   const known = ['healthy', 'degraded', 'unhealthy', 'building'].includes(value) ? value : 'unknown';
   $('badge').dataset.health = known;
   $('health').dataset.health = value;
   setText($('health'), value === 'building' ? 'Building the index' : value);
-  setFavicon(known);
 }
 
-export function renderState(value) {
-  const v = typeof value === 'string' && value ? value : 'unknown';
+function renderState() {
+  const v = shownState();
   $('state').dataset.state = v;
   setText($('state'), v === 'unknown' ? '' : v);
 }
@@ -62,7 +31,8 @@ function renderReasons(health, reasons) {
   list.hidden = health === 'healthy' || items.length === 0;
 }
 
-export function renderLastRun() {
+function renderLastRun() {
+  if (!state.status) return;
   const run = latestFinishedRun();
   const el = $('last-run');
   if (!run) {
@@ -108,28 +78,14 @@ function renderWatcher(w) {
   setText($('watcher-detail'), detail);
 }
 
-let wasFirstBuild = false;
-
-export function renderStatus(s) {
-  if (!s || typeof s !== 'object') return;
-  state.status = s;
-  hideBanner();
-  if (s.lastRun && typeof s.lastRun === 'object') upsertRun(s.lastRun);
-  if (s.currentRun && typeof s.currentRun === 'object') showProgress(s.currentRun);
-  else hideProgress(null);
-
-  renderHealth(s.health);
-  renderState(s.state);
+function renderFacts({ status: s }) {
+  if (!s) return;
   renderReasons(s.health, s.healthReasons);
-
   const c = s.counts || {};
   renderCount('count-entries', c.entries);
   renderCount('count-tags', c.tags);
   renderCount('count-errors', c.errors);
   $('stat-errors').dataset.errors = isNum(c.errors) && c.errors > 0 ? 'some' : '0';
-
-  setText($('journal'), s.journal || '–');
-  if (s.journal) $('journal').title = s.journal;
   const db = s.db || {};
   setText($('db-path'), db.path || '–');
   if (db.path) $('db-path').title = db.path;
@@ -137,30 +93,11 @@ export function renderStatus(s) {
   if (isNum(db.sizeBytes)) $('db-size').title = `${fmtNum(db.sizeBytes)} bytes`;
   setRelTime($('db-write'), db.lastWriteAt || null);
   renderWatcher(s.watcher);
-  setText($('version'), s.version ? `v${String(s.version).replace(/^v/, '')}` : '');
-  renderLastRun();
-  noteFirstBuild();
-
-  // Fallback for a missed run-finished (e.g. while the stream was down).
-  if (state.resyncPending && state.resyncRunId !== null && !s.currentRun) {
-    const last = s.lastRun && Number(s.lastRun.id);
-    if (isNum(last) && last >= state.resyncRunId && s.lastRun.status !== 'running') setResyncPending(false);
-  }
-  updateTitle();
-}
-
-/** The first build ended (or began): the views that spoke of it say what is there now. */
-export function noteFirstBuild() {
-  const now = isFirstBuild();
-  document.body.dataset.firstBuild = now ? 'true' : 'false';
-  if (wasFirstBuild && !now) refreshIndexViews();
-  wasFirstBuild = now;
 }
 
 export async function loadStatus() {
   try {
-    const s = await api('/api/status');
-    renderStatus(s);
+    setStatus(await api('/api/status'));
   } catch (err) {
     if (err.status !== 401) {
       showBanner(`Could not load the status: ${err.message}`, () => {
@@ -168,6 +105,13 @@ export async function loadStatus() {
         refreshIndexViews();
       });
     }
-    renderHealth(state.status ? state.status.health : 'unknown');
+    renderHealth();
   }
+}
+
+export function wireStatus() {
+  subscribe(['status', 'current'], renderState); // the live feed may say "syncing" before any status
+  subscribe(['status', 'current', 'runs'], () => state.status && renderHealth()); // "building" depends on all three
+  subscribe(['status'], renderFacts);
+  subscribe(['status', 'current', 'runs'], renderLastRun);
 }

@@ -1,17 +1,7 @@
 // The most used tags, each leading to its entries.
 import { $, h, replace } from './dom.js';
 import { api } from './api.js';
-import { fmtNum } from './format.js';
-import { tagHref } from './router.js';
-
-export function tagLink(tag, count) {
-  return h(
-    'a',
-    { class: 'tag', href: tagHref(tag), data: { tag } },
-    h('span', { class: 'tag-name' }, `#${tag}`),
-    count !== undefined ? h('span', { class: 'tag-count' }, fmtNum(count)) : null,
-  );
-}
+import { tagLink } from './lists.js';
 
 export async function loadTags() {
   try {

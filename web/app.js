@@ -19,6 +19,7 @@ import { closeDetail, openRun, reloadOpenRun } from './view-run-detail.js';
 import { loadErrors } from './view-errors.js';
 import { loadActivity, renderActivity, wireActivity } from './view-activity.js';
 import { loadTags } from './view-tags.js';
+import { loadWriting, wireWriting } from './view-writing.js';
 import { wireSearch } from './search-box.js';
 import { wireResync } from './resync.js';
 import { connectEvents } from './live.js';
@@ -33,6 +34,7 @@ registerLoader('run-detail', reloadOpenRun);
 registerLoader('errors', loadErrors);
 registerLoader('activity', loadActivity);
 registerLoader('tags', loadTags);
+registerLoader('writing', loadWriting);
 registerLoader('finder', refreshFinder);
 
 wireBanner();
@@ -42,6 +44,7 @@ wireProgress();
 wireResync();
 wireRuns({ openRun, closeDetail });
 wireActivity();
+wireWriting();
 wireSearch();
 $('run-detail').addEventListener('keydown', (e) => {
   if (e.key === 'Escape') closeDetail();

@@ -4,6 +4,7 @@ import { $ } from './dom.js';
 import { currentRoute } from './router.js';
 import { showList } from './view-search.js';
 import { showEntry } from './view-entry.js';
+import { showChanges } from './view-changes.js';
 import { set } from './store.js';
 
 let dashboardScroll = 0;
@@ -17,6 +18,7 @@ export function showRoute(route, { previous } = {}) {
   $('finder').hidden = home;
   $('results-view').hidden = !['search', 'tag', 'day'].includes(route.view);
   $('entry-view').hidden = route.view !== 'entry';
+  $('changes-view').hidden = route.view !== 'changes';
   $('unknown-view').hidden = route.view !== 'unknown';
   document.body.dataset.view = route.view;
 
@@ -31,11 +33,12 @@ export function showRoute(route, { previous } = {}) {
   window.scrollTo(0, 0);
   let loaded;
   if (route.view === 'entry') loaded = showEntry(route.id);
+  else if (route.view === 'changes') loaded = showChanges(route);
   else if (route.view === 'unknown') loaded = Promise.resolve();
   else loaded = showList(route);
   setViewTitle(route); // the views set their headings before they wait for the server
   // keyboard and screen-reader users continue at the top of what they opened
-  const heading = route.view === 'entry' ? () => $('entry-title') : route.view === 'unknown' ? () => $('unknown-title') : () => $('results-title');
+  const heading = () => $(headingId(route));
   const focusHeading = () => {
     const el = heading();
     if (el && document.activeElement !== $('search-input')) el.focus({ preventScroll: true });
@@ -47,8 +50,13 @@ export function showRoute(route, { previous } = {}) {
   });
 }
 
+/** The id of the heading of the view `route` names. */
+function headingId(route) {
+  return { entry: 'entry-title', unknown: 'unknown-title', changes: 'changes-title' }[route.view] || 'results-title';
+}
+
 function setViewTitle(route) {
-  const heading = route.view === 'entry' ? $('entry-title') : route.view === 'home' ? null : route.view === 'unknown' ? $('unknown-title') : $('results-title');
+  const heading = route.view === 'home' ? null : $(headingId(route));
   set({ viewTitle: heading ? heading.textContent.trim() : '' });
 }
 
@@ -56,6 +64,7 @@ function setViewTitle(route) {
 export function refreshFinder() {
   const route = currentRoute();
   if (route.view === 'entry') return showEntry(route.id, { quiet: true });
+  if (route.view === 'changes') return showChanges(route, { quiet: true });
   if (['search', 'tag', 'day'].includes(route.view)) return showList(route, { quiet: true });
   return undefined;
 }

@@ -2,6 +2,7 @@
 // reloads and bookmarks work. `#/` (or no hash, or a plain anchor like #problems) is
 // the status dashboard; the others are the finder's views:
 //   #/search?q=words&offset=25   #/tag/work   #/day/2024-01-05   #/entry/12
+//   #/changes/2024-01-05 (what changed in the journal that day)
 // (The page's own `?token=` stays in the query string, outside the hash.)
 
 const enc = encodeURIComponent;
@@ -18,6 +19,7 @@ export const entryHref = (id) => `#/entry/${enc(String(id))}`;
 export const tagHref = (tag, offset = 0) => withOffset(`#/tag/${enc(String(tag))}`, offset);
 export const dayHref = (date, offset = 0) => withOffset(`#/day/${enc(String(date))}`, offset);
 export const searchHref = (q, offset = 0) => withOffset('#/search', offset, { q: q || '' });
+export const changesHref = (date) => `#/changes/${enc(String(date))}`;
 
 function offsetOf(params) {
   const n = Number(params.get('offset'));
@@ -32,7 +34,7 @@ function decode(s) {
   }
 }
 
-/** The route a hash names: {view:'home'|'search'|'tag'|'day'|'entry'|'unknown', …}. */
+/** The route a hash names: {view:'home'|'search'|'tag'|'day'|'changes'|'entry'|'unknown', …}. */
 export function parseRoute(hash) {
   const raw = String(hash || '').replace(/^#/, '');
   if (!raw.startsWith('/') || raw === '/') return { view: 'home', anchor: raw.startsWith('/') ? '' : raw };
@@ -49,6 +51,8 @@ export function parseRoute(hash) {
       return arg ? { view: 'tag', tag: arg, offset: offsetOf(params) } : { view: 'unknown', hash: raw };
     case 'day':
       return /^\d{4}-\d{2}-\d{2}$/.test(arg) ? { view: 'day', date: arg, offset: offsetOf(params) } : { view: 'unknown', hash: raw };
+    case 'changes':
+      return /^\d{4}-\d{2}-\d{2}$/.test(arg) ? { view: 'changes', date: arg } : { view: 'unknown', hash: raw };
     case 'entry':
       return /^\d{1,15}$/.test(arg) && Number(arg) > 0 ? { view: 'entry', id: Number(arg) } : { view: 'unknown', hash: raw };
     default:

@@ -184,11 +184,13 @@ export interface StartedCli {
  * Starts the built CLI without waiting for it (for `serve`). It is stopped by
  * `cleanup.run()` if the test does not stop it itself.
  */
-export function startCli(args: string[], opts: Omit<RunOptions, 'timeoutMs' | 'uid' | 'gid'> = {}): StartedCli {
+export function startCli(args: string[], opts: Omit<RunOptions, 'timeoutMs'> = {}): StartedCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: childEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
   });
   let stdout = '';
   let stderr = '';

@@ -235,6 +235,54 @@ describe('Indexer batching (fake clock)', () => {
     expect(ix.lastRun?.status).toBe('succeeded');
   });
 
+  it('a failed watch batch is retried with backoff, its paths and folders kept, until it succeeds (issue 20)', async () => {
+    const calls: Call[] = [];
+    let fails = 3;
+    const ix = make(calls, (scope) => (scope.kind === 'incremental' && fails-- > 0 ? { failed: true } : {}));
+    ix.notePath('a.md');
+    ix.noteDir('notes', true);
+    await vi.advanceTimersByTimeAsync(25);
+    expect(calls).toHaveLength(1);
+    expect(ix.busy()).toBe(true); // work waits for its retry
+    await vi.advanceTimersByTimeAsync(60_000);
+    // Retried after 0.5, 1 and 2 s, then none: the fourth try succeeded.
+    const gaps = calls.slice(1).map((c, i) => c.at - calls[i]!.at);
+    expect(gaps.map((g) => Math.round(g / 100) * 100)).toEqual([500, 1000, 2000]);
+    for (const c of calls) {
+      expect([...incremental(c).paths]).toEqual(['a.md']);
+      expect([...incremental(c).dirs!]).toEqual([['notes', true]]);
+    }
+    // The retries are recorded even should they change nothing: they end the failure.
+    expect(calls.map((c) => incremental(c).record === true)).toEqual([false, true, true, true]);
+    expect(ix.lastRun?.status).toBe('succeeded');
+    expect(ix.busy()).toBe(false);
+    expect(ix.lagMs()).toBe(0);
+  });
+
+  it('batches failing while a retry waits join it; the lag counts from the first; a full sync covers them (issue 20)', async () => {
+    const calls: Call[] = [];
+    let failing = true;
+    const ix = make(calls, (scope) => (scope.kind === 'incremental' && failing ? { failed: true } : {}));
+    ix.notePath('a.md');
+    await vi.advanceTimersByTimeAsync(25);
+    ix.notePath('b.md'); // its own batch, before the retry: fails too, and joins it
+    await vi.advanceTimersByTimeAsync(25);
+    expect(calls.map((c) => [...incremental(c).paths])).toEqual([['a.md'], ['b.md']]);
+    expect(ix.lagMs()).toBeGreaterThanOrEqual(50);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(calls).toHaveLength(3);
+    expect([...incremental(calls[2]!).paths].sort()).toEqual(['a.md', 'b.md']);
+    expect(ix.lagMs()).toBeGreaterThanOrEqual(500);
+
+    // A full sync reads everything: the failed batch is dropped, no retry follows.
+    failing = false;
+    ix.requestFull('manual');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls.map((c) => c.scope.kind)).toEqual(['incremental', 'incremental', 'incremental', 'full']);
+    expect(ix.busy()).toBe(false);
+    expect(ix.lagMs()).toBe(0);
+  });
+
   it('a full sync that succeeds meanwhile cancels the pending retry', async () => {
     const calls: Call[] = [];
     let fails = 1;

@@ -37,7 +37,7 @@ describe('the Writing panel', () => {
       await sync('2024-03-13T09:00:00Z');
       // Thursday: 5 more words in b.md, found by serve's startup sync.
       fs.writeFileSync(path.join(root, 'b.md'), words(35));
-      const s = await startServe(root, [], db, at('2024-03-14T09:00:00Z'));
+      const s = await startServe(root, [], db, { env: at('2024-03-14T09:00:00Z') });
       await s.idle();
 
       const browser = await launch();

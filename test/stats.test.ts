@@ -139,7 +139,7 @@ describe('daily_stats over faked days', () => {
     const db = path.join(tmpDir('inkdex-db-'), 'index.sqlite');
     /** Serves the journal with the clock at `instant` (UTC) — a local time in Los Angeles. */
     const serveAt = (instant: string): Promise<Served> =>
-      startServe(j.root, [], db, { TZ, INKDEX_TEST_CLOCK_SHIFT_MS: String(Date.parse(instant) - Date.now()) });
+      startServe(j.root, [], db, { env: { TZ, INKDEX_TEST_CLOCK_SHIFT_MS: String(Date.parse(instant) - Date.now()) } });
 
     // Thursday 7 March, 10:00 PST: three notes written before inkdex ran (its first sync
     // counts them as added, not as words written), then a note and an edit while serving.
@@ -189,7 +189,7 @@ describe('daily_stats over faked days', () => {
     j.write('e.md', text(40, 'ee'));
     const midnight = Date.parse('2024-03-12T07:00:00Z');
     const shift = Date.parse('2024-03-12T06:59:45Z') - Date.now();
-    s = await startServe(j.root, [], db, { TZ, INKDEX_TEST_CLOCK_SHIFT_MS: String(shift) });
+    s = await startServe(j.root, [], db, { env: { TZ, INKDEX_TEST_CLOCK_SHIFT_MS: String(shift) } });
     await j.indexed(s);
     const startup = (await s.api<{ runs: Array<{ trigger: string; finishedAt: string }> }>('/api/runs?limit=1')).runs[0]!;
     expect(Date.parse(startup.finishedAt), 'the startup sync finished before midnight (took > 15 s?)').toBeLessThan(midnight);

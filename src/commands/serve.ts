@@ -132,6 +132,8 @@ function watchJournal(config: Config, rules: IgnoreRules, indexer: Indexer, serv
       log(`inkdex: ${reason}; a full sync catches up`);
       indexer.requestFull('watch');
     },
+    // A folder that could not be watched is watched now (or gone): the error is over.
+    onCleared: (message) => log(`inkdex: ${message}; the watcher error is cleared`),
     onMissed: (reason) => {
       serviceLog.warning(`${reason}; a full sync will catch up`);
       if (Date.now() - lastMissedResync < MISSED_RESYNC_MS) return;

@@ -1,7 +1,8 @@
 /**
  * The live indexer: queues the paths the watcher reports, runs one sync at a time
  * (single flight), holds vanished files briefly so a late "add" can still make a move,
- * coalesces full-resync requests, and runs the periodic reconcile.
+ * coalesces full-resync requests, retries failed runs with backoff, and runs the
+ * periodic reconcile.
  */
 import { EventEmitter } from 'node:events';
 import type { RunProgress, RunSummary, SyncStore, Trigger } from '../core/seam.js';
@@ -10,6 +11,7 @@ import { diskState, MOVE_WINDOW_MS, MoveWindow } from '../sync/moves.js';
 import { nfc } from '../core/nfc.js';
 import { errorMessage } from '../core/errors.js';
 import { isFolder } from '../core/fs.js';
+import { Backoff } from '../core/backoff.js';
 
 export { MOVE_WINDOW_MS };
 /** A watch batch starts once events have been quiet this long… */
@@ -20,13 +22,27 @@ const BATCH_MAX_WAIT_MS = 250;
 const BURST_PATHS = 16;
 /** Upper bound for the reconcile backoff after failed runs. */
 const MAX_BACKOFF_MS = 60 * 60_000;
-/** A failed full sync (journal folder missing…) is retried after this long, doubling… */
-const FULL_RETRY_MIN_MS = 500;
-/** …up to this. */
-const FULL_RETRY_MAX_MS = 30_000;
+/**
+ * A failed run is retried after this long, doubling… (a full sync: the journal folder
+ * missing…; a watch batch: a full disk, a lock held by another writer, an I/O error)…
+ */
+const RETRY_FIRST_MS = 500;
+/** …up to this: work held back by a passing fault is done within 30 s of it passing. */
+const RETRY_MAX_MS = 30_000;
 
 /** Runs one sync (runSync; a fake in unit tests). */
 export type RunFn = typeof runSync;
+
+type BatchScope = Extract<Parameters<RunFn>[2], { kind: 'incremental' }>;
+
+/** What failed watch batches were asked to look at, kept for their retry. */
+interface FailedBatch {
+  paths: Set<string>;
+  dirs: Map<string, boolean>;
+  removable: Set<string>;
+  /** When the oldest of these changes was first queued (it counts in the lag). */
+  since: number;
+}
 
 export interface IndexerEvents {
   'run-started': [RunProgress];
@@ -55,7 +71,11 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   /** Vanished paths (NFC) kept indexed until MOVE_WINDOW_MS after they vanished. */
   private readonly held = new MoveWindow();
   private retryTimer: NodeJS.Timeout | null = null;
-  private fullFailures = 0;
+  private readonly fullBackoff = new Backoff(RETRY_FIRST_MS, RETRY_MAX_MS);
+  /** Failed watch batches waiting for their retry (null when none failed). */
+  private failedBatch: FailedBatch | null = null;
+  private batchRetryTimer: NodeJS.Timeout | null = null;
+  private readonly batchBackoff = new Backoff(RETRY_FIRST_MS, RETRY_MAX_MS);
   private pendingFull: RunRef | null = null;
   private active: Promise<void> | null = null;
   private batchTimer: NodeJS.Timeout | null = null;
@@ -63,6 +83,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private reconcileTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private failuresInARow = 0;
+  /** The next batch carries a failed batch's work (see keepFailedBatch). */
+  private retrying = false;
 
   current: RunProgress | null = null;
   lastRun: RunSummary | null = null;
@@ -128,14 +150,15 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     return this.pendingFull;
   }
 
-  /** How long the oldest unindexed change has waited (0 when none). */
+  /** How long the oldest unindexed change has waited (0 when none), a failed batch's included. */
   lagMs(): number {
-    return this.oldestQueuedAt === null ? 0 : Date.now() - this.oldestQueuedAt;
+    const oldest = Math.min(this.oldestQueuedAt ?? Infinity, this.failedBatch?.since ?? Infinity);
+    return oldest === Infinity ? 0 : Date.now() - oldest;
   }
 
-  /** True while a run is under way or work is queued. */
+  /** True while a run is under way or work is queued (or waits for its retry). */
   busy(): boolean {
-    return this.active !== null || this.pendingFull !== null || this.queued.size > 0 || this.queuedDirs.size > 0;
+    return this.active !== null || this.pendingFull !== null || this.queued.size > 0 || this.queuedDirs.size > 0 || this.failedBatch !== null;
   }
 
   /** Resolves when nothing is running or queued (held removals aside). */
@@ -161,7 +184,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   /** Stops taking work, abandons the rest of the run in hand, and waits for it. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer, this.retryTimer]) if (t) clearTimeout(t);
+    for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer, this.retryTimer, this.batchRetryTimer]) if (t) clearTimeout(t);
     await this.idle();
     if (this.pendingFull) {
       cancelReservedRun(this.store, this.pendingFull.id, this.sync.clock);
@@ -193,11 +216,13 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       if (this.pendingFull) {
         const ref = this.pendingFull;
         this.pendingFull = null;
-        // A full run reads every file at its latest state: what was queued is covered.
+        // A full run reads every file at its latest state: what was queued is covered,
+        // and so is a failed batch (should the full run fail too, its own retry covers it).
         this.queued.clear();
         this.queuedDirs.clear();
         this.oldestQueuedAt = null;
         this.held.clear();
+        this.dropFailedBatch();
         const summary = await this.execute({ kind: 'full' }, ref.trigger, ref.id);
         this.afterFull(ref.trigger, summary);
         continue;
@@ -212,14 +237,68 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       const paths = new Set(this.queued.keys());
       for (const p of due) paths.add(p);
       const dirs = new Map(this.queuedDirs);
+      const since = this.oldestQueuedAt ?? now;
       this.queued.clear();
       this.queuedDirs.clear();
       this.oldestQueuedAt = null;
       this.lastBatchAt = now;
       this.lastBatchSize = paths.size + dirs.size;
-      const { held } = await this.executeIncremental({ kind: 'incremental', paths, dirs, removable: new Set(due) });
+      // A retry is recorded even if it changes nothing: its run is what says the failure is over.
+      const retry = this.retrying;
+      this.retrying = false;
+      const scope: BatchScope = { kind: 'incremental', paths, dirs, removable: new Set(due), ...(retry ? { record: true } : {}) };
+      const { held, failed } = await this.executeIncremental(scope);
+      if (failed) {
+        this.keepFailedBatch(scope, since);
+        continue;
+      }
+      if (retry) this.batchBackoff.reset();
       for (const p of held) this.held.hold(p, now);
     }
+  }
+
+  /**
+   * A watch batch failed (a full disk, a lock held by another writer, an I/O error): its
+   * paths and folders are kept and queued again after a backoff, so what it was to index
+   * is indexed soon after the fault has passed — not at the next reconcile. Batches that
+   * fail while one waits join it.
+   */
+  private keepFailedBatch(scope: BatchScope, since: number): void {
+    if (this.stopping) return;
+    const kept = (this.failedBatch ??= { paths: new Set(), dirs: new Map(), removable: new Set(), since });
+    kept.since = Math.min(kept.since, since);
+    for (const p of scope.paths) kept.paths.add(p);
+    for (const [d, deep] of scope.dirs ?? []) if (!kept.dirs.get(d)) kept.dirs.set(d, deep);
+    for (const p of scope.removable) kept.removable.add(p);
+    if (this.batchRetryTimer) return;
+    this.batchRetryTimer = setTimeout(() => {
+      this.batchRetryTimer = null;
+      this.requeueFailedBatch();
+    }, this.batchBackoff.failed());
+  }
+
+  /** The failed batches' work, queued again: the next batch takes it at once. */
+  private requeueFailedBatch(): void {
+    const kept = this.failedBatch;
+    this.failedBatch = null;
+    if (!kept || this.stopping) return;
+    const now = Date.now();
+    for (const p of kept.paths) if (!this.queued.has(p)) this.queued.set(p, now);
+    for (const [d, deep] of kept.dirs) if (!this.queuedDirs.get(d)) this.queuedDirs.set(d, deep);
+    for (const p of kept.removable) this.held.hold(p, 0); // its move window ended long ago
+    this.retrying = true;
+    // Queued since the first try: past the batch ceiling, so the batch goes now.
+    this.oldestQueuedAt = Math.min(this.oldestQueuedAt ?? kept.since, kept.since);
+    this.queueTouched(now);
+  }
+
+  /** A full run covers what a failed batch was to look at. */
+  private dropFailedBatch(): void {
+    this.failedBatch = null;
+    this.retrying = false;
+    if (this.batchRetryTimer) clearTimeout(this.batchRetryTimer);
+    this.batchRetryTimer = null;
+    this.batchBackoff.reset();
   }
 
   /** A failed full sync is retried with backoff (the folder may be missing for a while). */
@@ -227,13 +306,12 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     if (this.stopping || !summary) return;
     if (summary.status === 'succeeded') {
       // Caught up (e.g. the watcher asked for a full sync when the folder came back): no retry left.
-      this.fullFailures = 0;
+      this.fullBackoff.reset();
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       return;
     }
-    const delay = Math.min(FULL_RETRY_MIN_MS * 2 ** Math.min(this.fullFailures, 16), FULL_RETRY_MAX_MS);
-    this.fullFailures++;
+    const delay = this.fullBackoff.failed();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -242,11 +320,12 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     this.retryTimer.unref();
   }
 
-  private async executeIncremental(scope: Parameters<RunFn>[2]): Promise<{ held: string[] }> {
+  private async executeIncremental(scope: BatchScope): Promise<{ held: string[]; failed: boolean }> {
     // The journal folder is missing: nothing to follow. The watcher reports it down and asks
     // for a full sync once it is back, which covers this batch.
-    if (!isFolder(this.sync.root)) return { held: [] };
-    return { held: (await this.execute(scope, 'watch', null))?.held ?? [] };
+    if (!isFolder(this.sync.root)) return { held: [], failed: false };
+    const result = await this.execute(scope, 'watch', null);
+    return { held: result?.held ?? [], failed: result?.status === 'failed' };
   }
 
   private async execute(scope: Parameters<RunFn>[2], trigger: Trigger, reservedId: number | null): Promise<(RunSummary & { held: string[] }) | null> {

@@ -14,6 +14,11 @@
  * happened in it before its watch existed); a watched subfolder that is gone, or
  * replaced by a file or by another folder, is dropped and reported deep too.
  *
+ * A folder that cannot be watched (no read permission, the inotify watch limit) makes
+ * the state 'degraded' with the reason, for as long as it lasts: it is tried again with
+ * backoff (and at once when its parent reports a change to it, e.g. a chmod); once it is
+ * watched, or gone, the error clears and `onCleared` says so.
+ *
  * The root itself is checked by identity (dev + inode), not only by path: renamed away
  * (`mv journal journal.old`), deleted, re-created or replaced, the old watches are
  * dropped (they would follow the old folder), the state is 'down' with a reason (health
@@ -27,6 +32,8 @@ import type { WatcherState, WatcherStatus } from '../core/health.js';
 import { nfc } from '../core/nfc.js';
 import { errorMessage } from '../core/errors.js';
 import { nextTurn, TimeSlice } from '../core/time-slice.js';
+import { Backoff } from '../core/backoff.js';
+import { isUnder } from '../core/diff.js';
 
 export interface WatchHandlers {
   /** An indexable file path (relative, as on disk) was named by an event. */
@@ -41,6 +48,8 @@ export interface WatchHandlers {
   onMissed(reason: string): void;
   /** The journal folder is back (or was replaced) and watched afresh: reconcile in full now. */
   onRecovered(reason: string): void;
+  /** A folder that could not be watched is watched now, or gone: its error is cleared. */
+  onCleared?(message: string): void;
 }
 
 export interface WatchOptions {
@@ -48,7 +57,7 @@ export interface WatchOptions {
   sliceMs?: number;
   /** How often the root's identity is checked besides its parent's events (ms). */
   rootCheckMs?: number;
-  /** First and largest delay between checks for a missing journal folder (ms). */
+  /** First and largest delay between checks for a missing journal folder, or between tries of a folder that could not be watched (ms). */
   retryMinMs?: number;
   retryMaxMs?: number;
 }
@@ -77,8 +86,14 @@ export class JournalWatcher {
   private readonly children = new Map<string, Set<string>>();
   private parentWatch: fs.FSWatcher | null = null;
   private rootId: RootId | null = null;
-  private state: WatcherState = 'starting';
-  private lastError: string | null = null;
+  /** 'degraded' is not kept here: it is 'watching' with folders in `unwatched`. */
+  private state: Exclude<WatcherState, 'degraded'> = 'starting';
+  /** Why the journal folder is down (null unless it is). */
+  private downReason: string | null = null;
+  /** Folders that could not be watched (relative) → why, in the order they failed. */
+  private readonly unwatched = new Map<string, string>();
+  private unwatchedTimer: NodeJS.Timeout | null = null;
+  private readonly unwatchedBackoff: Backoff;
   private events = 0;
   private files = 0;
   private closed = false;
@@ -91,11 +106,9 @@ export class JournalWatcher {
   private rootTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private suspectTimer: NodeJS.Timeout | null = null;
-  private retryDelay: number;
+  private readonly rootBackoff: Backoff;
   private readonly sliceMs: number;
   private readonly rootCheckMs: number;
-  private readonly retryMinMs: number;
-  private readonly retryMaxMs: number;
 
   constructor(
     private readonly root: string,
@@ -105,9 +118,8 @@ export class JournalWatcher {
   ) {
     this.sliceMs = opts.sliceMs ?? 4;
     this.rootCheckMs = opts.rootCheckMs ?? ROOT_CHECK_MS;
-    this.retryMinMs = opts.retryMinMs ?? 100;
-    this.retryMaxMs = opts.retryMaxMs ?? 5000;
-    this.retryDelay = this.retryMinMs;
+    this.rootBackoff = new Backoff(opts.retryMinMs ?? 100, opts.retryMaxMs ?? 5000);
+    this.unwatchedBackoff = new Backoff(opts.retryMinMs ?? 100, opts.retryMaxMs ?? 5000);
   }
 
   /** Starts watching; resolves once every folder is watched. */
@@ -126,13 +138,15 @@ export class JournalWatcher {
   }
 
   status(): WatcherStatus {
-    return { state: this.state, files: this.files, dirs: this.watched.size, lastError: this.lastError, events: this.events };
+    const lastUnwatched = [...this.unwatched.values()].pop() ?? null;
+    const state = this.state === 'watching' && lastUnwatched !== null ? 'degraded' : this.state;
+    return { state, files: this.files, dirs: this.watched.size, lastError: this.downReason ?? lastUnwatched, events: this.events };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.state = 'down';
-    for (const t of [this.rootTimer, this.retryTimer, this.suspectTimer]) if (t) clearTimeout(t);
+    for (const t of [this.rootTimer, this.retryTimer, this.suspectTimer, this.unwatchedTimer]) if (t) clearTimeout(t);
     this.parentWatch?.close();
     this.parentWatch = null;
     this.dropAll();
@@ -195,9 +209,9 @@ export class JournalWatcher {
   private goDown(reason: string): void {
     if (this.closed) return;
     this.state = 'down';
-    this.lastError = `${reason}; changes are not indexed until it is back`;
+    this.downReason = `${reason}; changes are not indexed until it is back`;
     this.dropAll();
-    this.retryDelay = this.retryMinMs;
+    this.rootBackoff.reset();
     this.scheduleRetry(0);
   }
 
@@ -213,8 +227,7 @@ export class JournalWatcher {
     if (this.closed || this.state !== 'down') return;
     const id = this.statRoot();
     if (!id) {
-      this.retryDelay = Math.min(this.retryDelay * 2, this.retryMaxMs);
-      this.scheduleRetry(this.retryDelay);
+      this.scheduleRetry(this.rootBackoff.failed());
       return;
     }
     this.rootId = id;
@@ -224,7 +237,7 @@ export class JournalWatcher {
     if (this.closed || gen !== this.generation) return;
     if (!this.parentWatch) this.watchParent();
     this.state = 'watching';
-    this.lastError = null;
+    this.downReason = null;
     this.handlers.onRecovered('the journal folder is back');
     this.checkRoot(); // replaced again while we walked?
   }
@@ -239,6 +252,10 @@ export class JournalWatcher {
     this.relists.clear();
     this.rewatches.clear();
     this.files = 0;
+    // The tree is attached afresh later: what cannot be watched then is found again.
+    this.unwatched.clear();
+    if (this.unwatchedTimer) clearTimeout(this.unwatchedTimer);
+    this.unwatchedTimer = null;
   }
 
   /**
@@ -291,6 +308,7 @@ export class JournalWatcher {
       if (dir === '') this.checkRoot();
     });
     this.watched.set(dir, { watcher, ino: st.ino, dev: st.dev, files: 0 });
+    this.forgetUnwatched(dir, 'watched');
     if (dir !== '') {
       const parent = parentOf(dir);
       let set = this.children.get(parent);
@@ -315,6 +333,8 @@ export class JournalWatcher {
       this.children.delete(d);
     }
     if (dir !== '') this.children.get(parentOf(dir))?.delete(dir);
+    // Folders below it that could not be watched are tried again when it is attached again.
+    for (const u of [...this.unwatched.keys()]) if (u !== dir && isUnder(u, [dir])) this.unwatched.delete(u);
   }
 
   private onFsEvent(dir: string, type: string, name: string | Buffer | null): void {
@@ -339,6 +359,8 @@ export class JournalWatcher {
     }
     const rel = dir === '' ? file : `${dir}/${file}`;
     if (this.rules.indexes(nfc(rel))) this.handlers.onPath(rel);
+    // A folder that could not be watched changed (a chmod, say): try it again now.
+    if (this.unwatched.has(rel)) this.scheduleUnwatchedRetry(0);
     // A name appeared or vanished ('rename'): the folder's listing is the truth.
     if (type === 'rename') {
       this.queueRelist(dir);
@@ -418,6 +440,7 @@ export class JournalWatcher {
       this.detachTree(sub); // gone, renamed away, or now a file
       this.handlers.onDir(sub, true);
     }
+    for (const sub of [...this.unwatched.keys()]) if (sub !== '' && parentOf(sub) === dir && !present.has(sub)) this.forgetUnwatched(sub, 'gone');
     for (const sub of fresh) {
       // Watch it (and below) first, then list it all: files made before the watches existed are found.
       if (!(await this.attachTree(sub, gen))) return;
@@ -437,19 +460,70 @@ export class JournalWatcher {
 
   private onWatchError(dir: string, err: unknown): void {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return; // gone meanwhile: its parent's re-list sees it
-    const message = errorMessage(err);
-    this.lastError =
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      // Gone meanwhile: its parent's re-list sees it.
+      this.forgetUnwatched(dir, 'gone');
+      return;
+    }
+    const why =
       code === 'ENOSPC'
         ? 'ENOSPC: the system limit of inotify watches is reached; changes may be missed'
-        : `cannot watch ${dir === '' ? 'the journal folder' : dir}: ${message}`;
-    if (this.state !== 'down') this.state = 'degraded';
-    this.handlers.onMissed(`watcher error: ${this.lastError}`);
+        : `cannot watch ${nameOf(dir)}: ${errorMessage(err)}`;
+    const known = this.unwatched.get(dir) === why;
+    this.unwatched.delete(dir); // re-set: the latest failure is the one status() shows
+    this.unwatched.set(dir, why);
+    this.scheduleUnwatchedRetry(null);
+    // Tried again and still failing: said already.
+    if (!known) this.handlers.onMissed(`watcher error: ${why}`);
+  }
+
+  /** A folder that could not be watched is watched now, or gone: its error is cleared. */
+  private forgetUnwatched(dir: string, now: 'watched' | 'gone'): void {
+    if (!this.unwatched.delete(dir)) return;
+    if (this.unwatched.size === 0) {
+      if (this.unwatchedTimer) clearTimeout(this.unwatchedTimer);
+      this.unwatchedTimer = null;
+      this.unwatchedBackoff.reset();
+    }
+    this.handlers.onCleared?.(now === 'watched' ? `watching ${nameOf(dir)} again` : `${nameOf(dir)}, which could not be watched, is gone`);
+  }
+
+  /** Tries the folders that could not be watched again after `delay` ms (null: the next backoff step, unless a try is already due). */
+  private scheduleUnwatchedRetry(delay: number | null): void {
+    if (this.closed || (delay === null && this.unwatchedTimer)) return;
+    if (this.unwatchedTimer) clearTimeout(this.unwatchedTimer);
+    this.unwatchedTimer = setTimeout(() => {
+      this.unwatchedTimer = null;
+      void this.retryUnwatched();
+    }, delay ?? this.unwatchedBackoff.failed());
+    this.unwatchedTimer.unref();
+  }
+
+  /** Watches (and walks) each folder that could not be watched, if it can be now; below it everything is listed. */
+  private async retryUnwatched(): Promise<void> {
+    const gen = this.generation;
+    for (const dir of [...this.unwatched.keys()]) {
+      if (this.closed || gen !== this.generation || this.state === 'down') return;
+      if (!this.unwatched.has(dir)) continue;
+      // Its parent is no longer watched: the parent's own re-attach will try it.
+      if (dir !== '' && !this.watched.has(parentOf(dir))) {
+        this.unwatched.delete(dir);
+        continue;
+      }
+      if (!(await this.attachTree(dir, gen))) return;
+      // Nothing below it was followed while it could not be watched.
+      if (this.watched.has(dir)) this.handlers.onDir(dir, true);
+    }
+    if (this.unwatched.size > 0) this.scheduleUnwatchedRetry(null);
   }
 
   private abs(rel: string): string {
     return rel === '' ? this.root : path.join(this.root, rel);
   }
+}
+
+function nameOf(dir: string): string {
+  return dir === '' ? 'the journal folder' : dir;
 }
 
 function parentOf(rel: string): string {

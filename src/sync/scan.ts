@@ -1,5 +1,7 @@
 /**
- * Walks the journal folder → every indexable file with its size and mtime.
+ * Walks the journal folder → every indexable file with its size and mtime, and the names
+ * that cannot be indexed as named. One folder's listing (`listFolder`) is shared with the
+ * watch path, so both account for every name alike (SPEC §3).
  * Synchronous fs calls: measured ~3× faster than the async ones for many small files.
  */
 import fs from 'node:fs';
@@ -32,6 +34,20 @@ export interface ScanResult {
   dirs: number;
 }
 
+/** One folder's names, sorted out (see listFolder). */
+export interface FolderListing {
+  /** Indexable files: the NFC path, and the spelling on disk that is indexed (one per NFC name). */
+  files: Array<{ path: string; diskPath: string }>;
+  /** Subfolders to walk (relative, as on disk): not ignored, and named in valid UTF-8. */
+  dirs: string[];
+  /**
+   * Names here that cannot be indexed as named (path as in file_errors → why): a file or
+   * folder name that is not valid UTF-8, the other spellings of a file name equal to
+   * another after NFC.
+   */
+  problems: Map<string, string>;
+}
+
 /** The event loop gets a turn at least this often during a scan. */
 const SLICE_MS = 20;
 
@@ -46,10 +62,9 @@ export async function scanFolder(root: string, rules: IgnoreRules, under = ''): 
   while (stack.length > 0) {
     await slice.yieldIfSpent();
     const dir = stack.pop()!;
-    const dirPath = dir === '' ? root : path.join(root, dir);
-    let names: fs.Dirent[];
+    let listing: FolderListing;
     try {
-      names = fs.readdirSync(dirPath, { withFileTypes: true });
+      listing = listFolder(root, dir, rules);
     } catch (err) {
       if (dir === under) throw err;
       // Gone since it was listed (deleted, or replaced by a file): its files are gone too.
@@ -58,46 +73,76 @@ export async function scanFolder(root: string, rules: IgnoreRules, under = ''): 
       continue;
     }
     result.dirs++;
-    const dirNfc = nfc(dir);
-    // Node decodes a name that is not UTF-8 with U+FFFD, and that string names no file:
-    // such names are found again as bytes (rare, so only in a folder that shows one).
-    const badNames = names.some((d) => d.name.includes('\uFFFD')) ? undecodableNames(dirPath) : null;
-    for (const d of names) {
-      const rel = dir === '' ? d.name : `${dir}/${d.name}`;
-      const bad = badNames?.get(d.name);
-      if (bad !== undefined) {
-        if (d.isDirectory() ? !rules.ignoresDir(nfc(rel)) : d.isFile() && rules.indexesIn(dirNfc, nfc(d.name))) {
-          result.problems.set(
-            rel,
-            d.isDirectory()
-              ? `folder name is not valid UTF-8 (${bad.join(', ')}); its files are not indexed until it is renamed`
-              : `file name is not valid UTF-8 (${bad.join(', ')}); not indexed until it is renamed`,
-          );
-        }
+    for (const [p, why] of listing.problems) result.problems.set(p, why);
+    stack.push(...listing.dirs);
+    for (const { path: key, diskPath } of listing.files) {
+      let file: DiskFile | null;
+      try {
+        file = statPath(root, diskPath, key);
+      } catch (err) {
+        result.problems.set(key, `cannot check the file: ${describeFsError(err)}`);
         continue;
       }
-      if (d.isDirectory()) {
-        if (!rules.ignoresDir(nfc(rel))) stack.push(rel);
-      } else if (d.isFile() && rules.indexesIn(dirNfc, nfc(d.name))) {
-        const key = nfc(rel);
-        let file: DiskFile | null;
-        try {
-          file = statPath(root, rel, key);
-        } catch (err) {
-          result.problems.set(key, `cannot check the file: ${describeFsError(err)}`);
-          continue;
-        }
-        if (file) addFile(result, file);
-      }
+      if (file) addFile(result, file);
     }
   }
   return result;
 }
 
 /**
- * Adds a listed file; of names equal after NFC (`café.md` composed and decomposed, or two
- * such folders) one is indexed, the same one whatever the listing order: the name
- * spelled in NFC, else the first in code-unit order. The others get a problem each.
+ * Lists one folder (`dir` relative, as on disk; '' is the root) → its indexable files,
+ * its subfolders to walk, and the names that cannot be indexed as named. Of file names
+ * equal after NFC, one is indexed (see preferredSpelling). Throws when the folder cannot
+ * be read.
+ */
+export function listFolder(root: string, dir: string, rules: IgnoreRules): FolderListing {
+  const dirPath = dir === '' ? root : path.join(root, dir);
+  const names = fs.readdirSync(dirPath, { withFileTypes: true });
+  const out: FolderListing = { files: [], dirs: [], problems: new Map() };
+  const dirNfc = nfc(dir);
+  // Node decodes a name that is not UTF-8 with U+FFFD, and that string names no file:
+  // such names are found again as bytes (rare, so only in a folder that shows one).
+  const badNames = names.some((d) => d.name.includes('\uFFFD')) ? undecodableNames(dirPath) : null;
+  /** NFC path → the spelling on disk indexed so far. */
+  const spelled = new Map<string, string>();
+  for (const d of names) {
+    const rel = dir === '' ? d.name : `${dir}/${d.name}`;
+    const bad = badNames?.get(d.name);
+    if (bad !== undefined) {
+      if (d.isDirectory() ? !rules.ignoresDir(nfc(rel)) : d.isFile() && rules.indexesIn(dirNfc, nfc(d.name))) {
+        out.problems.set(
+          rel,
+          d.isDirectory()
+            ? `folder name is not valid UTF-8 (${bad.join(', ')}); its files are not indexed until it is renamed`
+            : `file name is not valid UTF-8 (${bad.join(', ')}); not indexed until it is renamed`,
+        );
+      }
+      continue;
+    }
+    if (d.isDirectory()) {
+      if (!rules.ignoresDir(nfc(rel))) out.dirs.push(rel);
+    } else if (d.isFile() && rules.indexesIn(dirNfc, nfc(d.name))) {
+      const key = nfc(rel);
+      const other = spelled.get(key);
+      if (other === undefined) {
+        spelled.set(key, rel);
+        continue;
+      }
+      const kept = preferredSpelling(rel, other);
+      const dropped = kept === rel ? other : rel;
+      spelled.set(key, kept);
+      out.problems.set(dropped, twinMessage(dropped, kept));
+    }
+  }
+  for (const [key, diskPath] of spelled) out.files.push({ path: key, diskPath });
+  return out;
+}
+
+/**
+ * Adds a listed file; of paths equal after NFC (files in two folders whose names are, as
+ * `café/` composed and decomposed; twins within a folder are sorted out by listFolder)
+ * one is indexed, the same one whatever the listing order: the path spelled in NFC, else
+ * the first in code-unit order. The others get a problem each.
  */
 function addFile(result: ScanResult, file: DiskFile): void {
   const other = result.files.get(file.path);
@@ -110,7 +155,7 @@ function addFile(result: ScanResult, file: DiskFile): void {
   result.problems.set(dropped.diskPath, twinMessage(dropped.diskPath, kept.diskPath));
 }
 
-/** Of two spellings of one NFC path, the one inkdex indexes. */
+/** Of two spellings of one NFC path, the one inkdex indexes: the NFC one, else the first in code-unit order. */
 function preferredSpelling(a: string, b: string): string {
   const key = nfc(a);
   if (a === key) return a;
@@ -193,8 +238,11 @@ function statSpelling(root: string, diskPath: string, rel: string): DiskFile | n
   return best === null ? null : statPath(root, best, rel);
 }
 
-/** Null when not a regular file or gone; throws when it cannot be checked (e.g. EACCES). */
-function statPath(root: string, diskPath: string, rel: string): DiskFile | null {
+/**
+ * Stats one listed file (`diskPath` as spelled on disk, `rel` its NFC path). Null when
+ * not a regular file or gone; throws when it cannot be checked (e.g. EACCES).
+ */
+export function statPath(root: string, diskPath: string, rel: string): DiskFile | null {
   try {
     const st = fs.lstatSync(`${root}/${diskPath}`, { throwIfNoEntry: false });
     if (!st?.isFile()) return null;

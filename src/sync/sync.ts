@@ -3,14 +3,12 @@
  * index, read what changed, pair vanished and appeared files by hash into moves, write
  * it all in per-chunk transactions, and record the run, its events and file errors.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { diffListings, isUnder, racyCheck, type Diff } from '../core/diff.js';
 import { diskState, MovePool } from './moves.js';
 import { nfc } from '../core/nfc.js';
 import { preparer, type PreparedFile, type Preparer } from './prepare.js';
 import type { IgnoreRules } from '../core/ignore.js';
-import { scanFolder, statFile, type DiskFile, type ScanResult } from './scan.js';
+import { listFolder, scanFolder, statFile, statPath, type DiskFile, type FolderListing, type ScanResult } from './scan.js';
 import { describeFsError, errorCode, isFolder } from '../core/fs.js';
 import { errorMessage } from '../core/errors.js';
 import { TimeSlice } from '../core/time-slice.js';
@@ -50,6 +48,11 @@ export type Scope =
        * vanished); `false`: its own files only.
        */
       dirs?: ReadonlyMap<string, boolean>;
+      /**
+       * Record the run even if it changes nothing: a failed batch's retry, whose run row
+       * is what tells that the failure is over.
+       */
+      record?: boolean;
     };
 
 export interface RunResult {
@@ -123,18 +126,18 @@ export async function runSync(
     message ??= `building the full-text index failed: ${errorMessage(err)}`;
   }
   const finished = clock.now();
-  const recorded = row.made() || status === 'failed';
-  if (recorded) row.id();
-  const id = row.mark();
   const summary: RunSummary = {
-    id, trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
+    id: row.mark(), trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
   };
+  const recorded = row.made() || status === 'failed' || (scope.kind === 'incremental' && scope.record === true);
   if (!recorded) return { summary, held, recorded };
-  // The run's days in the same transaction as its finish: a reader never sees a finished
-  // run whose day has no row. A run that goes past midnight counts each event on the day
-  // it happened (see dayRows).
+  // A row made only now is made in the transaction that records its end: should that fail
+  // (the disk is full), no row is left 'running' for ever. The run's days go in the same
+  // transaction: a reader never sees a finished run whose day has no row. A run that goes
+  // past midnight counts each event on the day it happened (see dayRows).
   store.transaction(() => {
-    store.finishRun(id, status, summary.finishedAt, summary.durationMs, stats, message);
+    summary.id = row.id();
+    store.finishRun(summary.id, status, summary.finishedAt, summary.durationMs, stats, message);
     store.recordDays(summary.finishedAt, kind === 'full' && status === 'succeeded');
     store.prune();
   });
@@ -144,8 +147,9 @@ export async function runSync(
 /**
  * Where a run is recorded: its row in sync_runs. A watch batch gets its row only once it
  * changes something, so a batch that finds nothing to do (a folder delete whose files were
- * already removed, a temp file) leaves no empty run in the history. Any other run has its
- * row from the start: made now, or reserved earlier by a resync request (`reserveRun`).
+ * already removed, a temp file) leaves no empty run in the history (unless it is asked to
+ * be recorded: a failed batch's retry). Any other run has its row from the start: made
+ * now, or reserved earlier by a resync request (`reserveRun`).
  */
 class RunRecord {
   /** The row's id; -1 until it is made. */
@@ -250,7 +254,7 @@ class Run {
   async execute(scope: Scope, progress: RunProgress, hooks: RunHooks): Promise<string[]> {
     if (!isFolder(this.opts.root)) throw new Error(`journal folder ${this.opts.root} is missing or not a folder`);
     const plan = scope.kind === 'full' ? await this.planFull(scope.scan) : await this.planIncremental(scope.paths, scope.dirs ?? new Map());
-    const { diff, disk, failedDirs, problems } = plan;
+    const { diff, disk } = plan;
     this.stats.scanned = disk.size;
     this.stats.unchanged = diff.unchanged;
     const vanished = this.confirmGone(diff.vanished, scope.kind === 'incremental' ? disk : null);
@@ -295,7 +299,7 @@ class Run {
           if (removable && !removable.has(gone.path)) held.push(gone.path);
           else this.remove(gone);
         }
-        this.reconcileFileErrors(disk, scope.kind === 'full' ? { failedDirs, problems } : null);
+        this.reconcileFileErrors(plan);
       });
     } catch (err) {
       this.row.rolledBack(before);
@@ -352,7 +356,7 @@ class Run {
     const indexed = this.store.listIndexed();
     // Entries at paths the scan could list but not index (see ScanResult.problems) are kept.
     const byStat = diffListings(scan.files, indexed, (p) => isUnder(p, failed) || scan.problems.has(p));
-    this.recheckTwins(byStat, scan, indexed);
+    this.recheckTwins(byStat, scan.files, scan.problems, indexed);
     // Hashes only for the entries that need one: the changed (to spot a touch) and the
     // vanished (to pair moves). A no-op run fetches none.
     const changed = this.store.withHashes(byStat.changed.map((c) => c.indexed));
@@ -361,7 +365,7 @@ class Run {
       changed: byStat.changed.map((c, i) => ({ disk: c.disk, indexed: changed[i]! })),
       vanished: this.store.withHashes(byStat.vanished),
     };
-    return { diff, disk: scan.files, failedDirs: scan.failedDirs, problems: scan.problems };
+    return { diff, disk: scan.files, failedDirs: scan.failedDirs, problems: scan.problems, listed: null };
   }
 
   /**
@@ -369,11 +373,11 @@ class Run {
    * switched spelling (one twin deleted) with the very same size and mtime, so its hash
    * is checked rather than its stat trusted.
    */
-  private recheckTwins(diff: Diff<IndexedStat, DiskFile>, scan: ScanResult, indexed: Map<string, IndexedStat>): void {
+  private recheckTwins<T extends IndexedStat>(diff: Diff<T, DiskFile>, files: Map<string, DiskFile>, problems: Map<string, string>, indexed: Map<string, T>): void {
     const keys = new Set<string>();
-    for (const p of [...scan.problems.keys(), ...this.errorPaths]) if (nfc(p) !== p) keys.add(nfc(p));
+    for (const p of [...problems.keys(), ...this.errorPaths]) if (nfc(p) !== p) keys.add(nfc(p));
     for (const key of keys) {
-      const file = scan.files.get(key);
+      const file = files.get(key);
       const known = indexed.get(key);
       if (!file || !known || diff.changed.some((c) => c.indexed === known)) continue;
       diff.unchanged--;
@@ -383,10 +387,12 @@ class Run {
 
   /**
    * The named paths, plus the folders the watcher pointed at, listed and compared with
-   * the index: a file whose own event was lost is still found in its folder's listing.
+   * the index: a file whose own event was lost is still found in its folder's listing,
+   * and a name that cannot be indexed as named (an NFC twin, a name that is not UTF-8) is
+   * found there as by a full scan.
    */
   private async planIncremental(paths: ReadonlySet<string>, dirs: ReadonlyMap<string, boolean>): Promise<Plan> {
-    const found: Found = { disk: new Map(), indexed: new Map(), failedDirs: new Map() };
+    const found: Found = { disk: new Map(), indexed: new Map(), failedDirs: new Map(), problems: new Map(), listed: [] };
     this.findPaths(found, paths);
     for (const [dir, deep] of dirs) {
       const dirNfc = nfc(dir);
@@ -394,8 +400,10 @@ class Run {
       if (deep) await this.findTree(found, dir, dirNfc);
       else this.findInFolder(found, dir, dirNfc);
     }
-    const { disk, indexed, failedDirs } = found;
-    return { diff: diffListings(disk, indexed, (p) => isUnder(p, failedDirs.keys())), disk, failedDirs, problems: new Map() };
+    const { disk, indexed, failedDirs, problems, listed } = found;
+    const diff = diffListings(disk, indexed, (p) => isUnder(p, failedDirs.keys()) || problems.has(p));
+    this.recheckTwins(diff, disk, problems, indexed);
+    return { diff, disk, failedDirs, problems, listed };
   }
 
   /** Notes the index's row for `p`, if it has one. */
@@ -427,11 +435,14 @@ class Run {
       const code = errorCode(err);
       if (code !== 'ENOENT' && code !== 'ENOTDIR') failedDirs.set(dirNfc, describeFsError(err));
     }
+    // Listed, or gone with all below it: the rows of names under it are this run's to reconcile.
+    if (!failedDirs.has(dirNfc)) found.listed.push({ dir: dirNfc, deep: true, subdirs: new Set() });
     for (const f of listing?.files.values() ?? []) {
       disk.set(f.path, f);
       this.look(found, f.path);
     }
     for (const [d, why] of listing?.failedDirs ?? []) failedDirs.set(d, why);
+    for (const [p, why] of listing?.problems ?? []) found.problems.set(p, why);
     if (!failedDirs.has(dirNfc)) for (const p of this.store.pathsUnder(dirNfc)) if (!disk.has(p) && !isUnder(p, failedDirs.keys())) this.look(found, p);
   }
 
@@ -443,29 +454,32 @@ class Run {
   private findInFolder(found: Found, dir: string, dirNfc: string): void {
     const { root, rules } = this.opts;
     const { disk } = found;
-    let names: fs.Dirent[];
+    let listing: FolderListing;
     try {
-      names = fs.readdirSync(dir === '' ? root : path.join(root, dir), { withFileTypes: true });
+      listing = listFolder(root, dir, rules);
     } catch (err) {
       const code = errorCode(err);
       // Gone: its indexed files are gone too (the watcher also reports the folder).
       if (code === 'ENOENT' || code === 'ENOTDIR') for (const p of this.store.pathsUnder(dirNfc)) this.look(found, p);
+      else found.failedDirs.set(dirNfc, describeFsError(err));
       return;
     }
+    found.listed.push({ dir: dirNfc, deep: false, subdirs: new Set(listing.dirs.map(nfc)) });
+    for (const [p, why] of listing.problems) found.problems.set(p, why);
     // The root's listing is checked name by name unless it holds many files (pathsUnder('')
     // is every entry).
-    const known = dirNfc !== '' || names.length > ROOT_BY_NAME_LIMIT ? new Set(this.store.pathsUnder(dirNfc)) : null;
+    const known = dirNfc !== '' || listing.files.length > ROOT_BY_NAME_LIMIT ? new Set(this.store.pathsUnder(dirNfc)) : null;
     const listed = new Set<string>();
-    for (const d of names) {
-      if (d.isDirectory()) continue;
-      const diskPath = dir === '' ? d.name : `${dir}/${d.name}`;
-      const rel = nfc(diskPath);
-      if (!rules.indexesIn(dirNfc, nfc(d.name))) continue;
+    for (const { path: rel, diskPath } of listing.files) {
       listed.add(rel);
       if (disk.has(rel)) continue;
       if (known ? known.has(rel) : this.store.indexedByPath(rel) !== undefined) continue; // indexed: its own events tell of edits
-      const file = statFile(root, diskPath, rules);
-      if (file) disk.set(file.path, file);
+      try {
+        const file = statPath(root, diskPath, rel);
+        if (file) disk.set(rel, file);
+      } catch (err) {
+        found.problems.set(rel, `cannot check the file: ${describeFsError(err)}`);
+      }
     }
     if (known) {
       for (const p of known) {
@@ -545,15 +559,13 @@ class Run {
    * its entry's own error; any other row (e.g. "cannot check the file" from while its
    * folder could not be read) is stale now that the scan lists it. After a full scan
    * also: drop rows of paths that are gone, and record the scan's problems (counted as
-   * scanned files with errors) and its unreadable folders.
+   * scanned files with errors) and its unreadable folders. After a watch batch, the same
+   * for the names in the folders it listed (see reconcileListed).
    */
-  private reconcileFileErrors(disk: Map<string, DiskFile>, full: { failedDirs: Map<string, string>; problems: Map<string, string> } | null): void {
+  private reconcileFileErrors(plan: Plan): void {
     const at = this.now();
-    if (!full) {
-      for (const p of this.errorPaths) if (disk.has(p) && !this.handled.has(p)) this.store.restoreFileError(p, this.row.id(), at);
-      return;
-    }
-    const { failedDirs, problems } = full;
+    const { disk, failedDirs, problems, listed } = plan;
+    if (listed) return this.reconcileListed(plan, listed, at);
     const failed = [...failedDirs.keys()];
     for (const p of this.store.fileErrorPaths()) {
       if (problems.has(p) || failedDirs.has(p) || isUnder(p, failed) || this.handled.has(p)) continue;
@@ -565,16 +577,63 @@ class Run {
       this.stats.scanned++;
     }
     for (const [dir, why] of failedDirs) {
-      this.setError(dir, at, `folder cannot be read (${why}); its entries are kept`);
+      this.setError(dir, at, folderError(why));
+    }
+  }
+
+  /**
+   * A watch batch's rows: a problem its listings found is recorded once (not again on
+   * every batch in that folder); a row of a name in a folder it listed that is neither a
+   * problem now, nor on disk, nor indexed (a twin or an undecodable name deleted or
+   * renamed, a folder readable again) is stale and goes — the rows a full sync would drop.
+   */
+  private reconcileListed({ disk, failedDirs, problems }: Plan, listed: Listed[], at: string): void {
+    for (const p of this.errorPaths) if (disk.has(p) && !this.handled.has(p)) this.store.restoreFileError(p, this.row.id(), at);
+    for (const [p, why] of problems) {
+      if (this.errorPaths.has(p) || this.handled.has(p)) continue;
+      this.setError(p, at, why);
+      this.stats.scanned++;
+    }
+    for (const [dir, why] of failedDirs) if (!this.errorPaths.has(dir)) this.setError(dir, at, folderError(why));
+    const failed = [...failedDirs.keys()];
+    for (const p of [...this.errorPaths]) {
+      if (problems.has(p) || failedDirs.has(p) || this.handled.has(p) || disk.has(p)) continue;
+      const key = nfc(p);
+      if (isUnder(key, failed) || !listed.some((l) => covers(l, key))) continue;
+      if (!this.store.indexedByPath(p)) this.clearError(p);
     }
   }
 }
 
-/** What an incremental run has found so far: files on disk, their index rows, folders it could not list. */
+/** A folder a watch batch listed (NFC): with everything below it (`deep`), or its own names, its subfolders aside. */
+interface Listed {
+  dir: string;
+  deep: boolean;
+  /** Its subfolders (NFC), for a listing that is not deep: their rows are not its to judge. */
+  subdirs: ReadonlySet<string>;
+}
+
+/** Is the file_errors row at `key` (NFC) about a name the listing looked at? */
+function covers(l: Listed, key: string): boolean {
+  if (l.deep) return key === l.dir || isUnder(key, [l.dir]);
+  const slash = key.lastIndexOf('/');
+  return (slash < 0 ? '' : key.slice(0, slash)) === l.dir && !l.subdirs.has(key);
+}
+
+function folderError(why: string): string {
+  return `folder cannot be read (${why}); its entries are kept`;
+}
+
+/**
+ * What an incremental run has found so far: files on disk, their index rows, folders it
+ * could not list, names it cannot index as named, and the folders it listed.
+ */
 interface Found {
   disk: Map<string, DiskFile>;
   indexed: Map<string, IndexedFile>;
   failedDirs: Map<string, string>;
+  problems: Map<string, string>;
+  listed: Listed[];
 }
 
 interface Plan {
@@ -582,4 +641,6 @@ interface Plan {
   disk: Map<string, DiskFile>;
   failedDirs: Map<string, string>;
   problems: Map<string, string>;
+  /** The folders a watch batch listed; null for a full run (it listed everything). */
+  listed: Listed[] | null;
 }

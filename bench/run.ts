@@ -1,5 +1,6 @@
 /**
- * The benchmark driver: `npm run bench -- [--sizes 1k,10k] [--engines native,wasm] [--pairs 5] [--corpus] [--skip-serve]`.
+ * The benchmark driver: `npm run bench -- [--sizes 1k,10k] [--engines native,wasm] [--pairs 5] [--corpus] [--skip-serve]`
+ * (`--skip-serve` also skips the readers' measurements: `inkdex search`, `inkdex mcp`).
  * Prints the machine, the command line and a table of results with the engines side by side
  * and met/missed per target, and writes the same to bench/.cache/last-run.md.
  */
@@ -14,6 +15,7 @@ import { ensureJournal, extractCorpus, freshCopy, listMarkdown } from './journal
 import { sideBySideTable } from './measure.js';
 import type { Row } from './measure.js';
 import { serveRows, syncRows } from './report.js';
+import { readersRows, runReadersBench } from './readers-bench.js';
 import { runServeBench } from './serve-bench.js';
 import { runSyncBench } from './sync-bench.js';
 
@@ -27,7 +29,7 @@ const USAGE = `usage: node dist/bench/run.js [options]
   --engines LIST   storage engines to measure, each on a fresh copy of the journal (default native,wasm)
   --pairs N        interleaved naive/inkdex cold-sync pairs, at least 3 (default 5: this machine's run-to-run noise is ±10 %)
   --corpus         also run ../shared/corpora/*.tar.gz when present
-  --skip-serve     skip the live 'serve' measurements
+  --skip-serve     skip the live 'serve' and readers (inkdex search, inkdex mcp) measurements
   --edits N        live edits to time, and edits at the autosave rhythm (default 30, at least 30)
   --seed N         journal generator seed (default 1)
   --inkdex FILE    the inkdex CLI (default dist/src/cli.js)`;
@@ -131,7 +133,10 @@ async function benchJournal(o: Options, scope: string, engine: string, journal: 
     scope, engine, cli, journal, files, syncedDb: sync.inkdexDb, freshDbDir: path.join(dbDir, `fresh-${engine}`),
     edits: o.edits, burst: 1000, seed: o.seed, syncTimeoutMs: timeoutMs, log,
   });
-  return [...rows, ...serveRows(scope, engine, live)];
+  rows.push(...serveRows(scope, engine, live));
+  // serve has stopped: the index is in step with the journal and nobody holds it.
+  const readers = await runReadersBench({ scope, engine, cli, journal, db: sync.inkdexDb, syncTimeoutMs: timeoutMs, log });
+  return [...rows, ...readersRows(scope, engine, readers)];
 }
 
 async function main(): Promise<void> {

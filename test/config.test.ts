@@ -200,3 +200,49 @@ describe('parseBytes', () => {
     expect(() => parseBytes(text)).toThrow(UsageError);
   });
 });
+
+describe('mcp and the query verbs', () => {
+  it('mcp takes a journal like serve, and refuses the HTTP options', () => {
+    const dir = tmpDir();
+    expect(config(['mcp', dir])).toMatchObject({ command: 'mcp', journal: fs.realpathSync(dir) });
+    expect(config(['mcp', '--journal', dir, '--engine', 'wasm'])).toMatchObject({ command: 'mcp', journal: fs.realpathSync(dir), engine: 'wasm' });
+    expect(() => parseCommandLine(['mcp', dir, '--port', '80'], {}, process.cwd())).toThrow(/--port is for inkdex serve/);
+    expect(() => parseCommandLine(['mcp', dir, '--json'], {}, process.cwd())).toThrow(UsageError);
+    expect(() => parseCommandLine(['mcp', dir, '--journal', dir], {}, process.cwd())).toThrow(/give the journal folder once/);
+  });
+
+  it('reads a verb\'s arguments and options, normalised as the index stores them', () => {
+    const dir = tmpDir();
+    const parsed = parseCommandLine(['list', '--journal', dir, '--tag', '#Work', '--folder', '/people/', '--field', 'status:done', '--field', 'type', '--sort', 'title', '--limit', '5', '--json'], {}, '/');
+    expect(parsed).toMatchObject({
+      kind: 'query',
+      config: {
+        command: 'list',
+        journal: fs.realpathSync(dir),
+        db: path.join(fs.realpathSync(dir), '.inkdex', 'index.sqlite'),
+        json: true,
+        filters: { tag: 'work', folder: 'people', fields: [{ key: 'status', value: 'done' }, { key: 'type', value: null }] },
+        sort: 'title',
+        limit: 5,
+        offset: 0,
+      },
+    });
+    expect(parseCommandLine(['search', 'big', 'cats', '--from', '2024-01-01'], {}, dir)).toMatchObject({ kind: 'query', config: { subject: 'big cats', filters: { from: '2024-01-01' }, limit: null } });
+    expect(parseCommandLine(['tasks', '--open', '--due-before', '2024-02-29'], {}, dir)).toMatchObject({ kind: 'query', config: { status: 'open', dueBefore: '2024-02-29' } });
+    expect(parseCommandLine(['tags', '--db', 'x.sqlite'], { INKDEX_DB: '/elsewhere.sqlite' }, dir)).toMatchObject({ kind: 'query', config: { db: path.join(dir, 'x.sqlite') } });
+  });
+
+  it.each([
+    [['search'], /needs a QUERY/],
+    [['show', 'a', 'b'], /takes one PATH or ID/],
+    [['tags', 'x'], /unexpected argument "x"/],
+    [['show', 'a', '--tag', 'x'], /--tag is not an option of inkdex show/],
+    [['list', '--reconcile-every', '1m'], /--reconcile-every is not an option of inkdex list/],
+    [['tasks', '--due-before', 'friday'], /--due-before must be a date/],
+    [['search', 'x', '--offset', '-1'], /--offset must be a whole number|argument/],
+    [['serve', '--open'], /--open is for the query verbs/],
+  ])('%j is bad usage', (argv, message) => {
+    expect(() => parseCommandLine(argv, {}, tmpDir())).toThrow(message);
+    expect(() => parseCommandLine(argv, {}, tmpDir())).toThrow(UsageError);
+  });
+});

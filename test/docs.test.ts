@@ -1,11 +1,12 @@
 /**
  * What the README and docs/ tell users to run works: the "Queries a journal keeper runs"
- * examples and the systemd unit.
+ * examples, the systemd unit, the MCP config and each tool's example.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { cleanup, makeJournal, query, REPO_ROOT, runCli, tmpDir } from './helpers.js';
+import { startMcp } from './mcp-helpers.js';
 
 afterEach(() => cleanup.run());
 
@@ -46,4 +47,22 @@ it('the systemd unit in docs/service.md restarts on failure and names its log', 
   expect(unit).toMatch(/^WantedBy=default\.target$/m);
   expect(doc).toContain('journalctl --user -u inkdex');
   expect(README).toContain('journalctl --user -u inkdex');
+});
+
+it("the README's MCP config parses, and each tool's example arguments get an answer", { timeout: 60_000 }, async () => {
+  const config = /```json\n(\{\n {2}"mcpServers"[\s\S]*?)```/.exec(README)?.[1];
+  expect(JSON.parse(config ?? 'null')).toEqual({ mcpServers: { journal: { command: 'inkdex', args: ['mcp', '/home/me/journal'] } } });
+  const examples = [...README.matchAll(/^\| `(\w+)` \| `(\{.*?\})` \|/gm)].map((m) => ({ tool: m[1]!, args: JSON.parse(m[2]!) as Record<string, unknown> }));
+  expect(examples.map((e) => e.tool)).toEqual(['search', 'read_entry', 'list_entries', 'recent_changes', 'list_tags', 'tasks', 'journal_status']);
+  const journal = makeJournal({
+    '2024-05-02.md': '---\ntags: [work, project/alpha]\n---\nThe standup about alpha.\n- [ ] write the notes #work\n',
+    'people/Ann Lee.md': '---\nstatus: active\n---\n# Ann Lee\n',
+  });
+  const mcp = await startMcp([journal]);
+  for (const { tool, args } of examples) {
+    const result = await mcp.raw(tool, args);
+    expect(result.isError, `${tool} ${JSON.stringify(args)}: ${JSON.stringify(result.content)}`).toBeFalsy();
+  }
+  expect((await mcp.call('search', examples[0]!.args)).total).toBe(1);
+  expect((await mcp.call('list_entries', examples[2]!.args)).total).toBe(1);
 });

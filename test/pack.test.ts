@@ -1,7 +1,7 @@
 /**
  * inkdex installs as a command: `npm pack` → `npm install -g --prefix P ./inkdex-*.tgz`
- * → `P/bin/inkdex` works (version, a sync, the status page), and the package holds the
- * built program and the page but no tests or sources.
+ * → `P/bin/inkdex` works (version, a sync, the status page, `inkdex mcp` and the query
+ * verbs), and the package holds the built program and the page but no tests or sources.
  *
  * The install skips install scripts: better-sqlite3 (an optional dependency) would
  * otherwise compile from source for minutes here, and `--omit=optional` alone does not
@@ -11,6 +11,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, REPO_ROOT, tmpDir, waitFor } from './helpers.js';
 
@@ -101,5 +103,24 @@ describe('the npm package', { timeout: 200_000 }, () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('answers as an MCP server over stdio, and on the command line, from the installed copy', async () => {
+    const bin = path.join(prefix, 'bin', 'inkdex');
+    const journal = tmpDir('inkdex-pack-journal-');
+    fs.writeFileSync(path.join(journal, 'note.md'), '# Installed\nhello from the package\n');
+    const client = new Client({ name: 'pack-test', version: '1' });
+    await client.connect(new StdioClientTransport({ command: bin, args: ['mcp', journal], stderr: 'ignore' }));
+    try {
+      await waitFor(async () => ((await client.callTool({ name: 'search', arguments: { query: 'hello' } })).structuredContent as { total: number }).total === 1, {
+        timeoutMs: 30_000,
+        message: 'the installed mcp to index and find the note',
+      });
+    } finally {
+      await client.close();
+    }
+    const search = await run(bin, ['search', 'hello', '--journal', journal, '--json'], { timeoutMs: 30_000 });
+    expect(search.code, search.stderr).toBe(0);
+    expect(JSON.parse(search.stdout)).toMatchObject({ total: 1, hits: [{ path: 'note.md' }] });
   });
 });

@@ -34,4 +34,26 @@ describe(`ranked search (${ENGINE} engine)`, () => {
     // A lone quote is searched as plain words rather than failing.
     expect(index.reader.entries({ q: 'kayak"', limit: 10, offset: 0 }).total).toBe(3);
   });
+
+  it('pages through hits of equal rank without repeating or losing one, with and without a filter', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 23; i++) files[`n${String(i).padStart(2, '0')}.md`] = `# Note\nthe same words about otters #${i % 2 ? 'odd' : 'even'}\n`;
+    const root = makeJournal(files);
+    const index = await openIndexFile(ENGINE, path.join(tmpDir('inkdex-db-'), 'index.sqlite'), root);
+    cleanup.add(() => index.file.close());
+    await runSync(index.store, { root, rules: ignoreRules([]), maxFileSize: 1e7 }, { kind: 'full' }, 'cli');
+    for (const tag of [undefined, 'odd']) {
+      const seen: string[] = [];
+      for (let offset = 0; ; offset += 4) {
+        const page = index.reader.search({ query: 'otters', ...(tag ? { tag } : {}), limit: 4, offset });
+        seen.push(...page.hits.map((h) => h.path));
+        if (page.hits.length < 4) {
+          expect(page.total).toBe(tag ? 11 : 23);
+          break;
+        }
+      }
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toHaveLength(tag ? 11 : 23);
+    }
+  });
 });

@@ -10,7 +10,15 @@ export class UsageError extends Error {}
 export class StartError extends Error {}
 
 /** Another live inkdex process holds the index's lock: exit code 1. */
-export class LockedError extends Error {}
+export class LockedError extends Error {
+  constructor(
+    message: string,
+    /** The process holding it, when known (the command is `inkdex serve`, `inkdex mcp`, …). */
+    readonly holder: { pid: number; host: string; command: string } | null = null,
+  ) {
+    super(message);
+  }
+}
 
 /** A full-text query SQLite cannot parse, even after quoting its words: a 400, not a crash. */
 export class BadQueryError extends Error {}

@@ -327,12 +327,144 @@ export interface IndexReader {
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] };
   entry(id: number): EntryDetail | undefined;
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] };
+
+  // What the readers ask (the MCP tools and the CLI's query verbs, SPEC §5): each answer
+  // is already the shape the tool returns.
+  /** A full-text search, best first. Throws BadQueryError. */
+  search(query: SearchQuery): { total: number; hits: SearchHit[] };
+  /** Entries filtered and sorted, without snippets. */
+  list(query: ListQuery): { total: number; entries: ListedEntry[] };
+  /** One entry as `read_entry` shows it (the whole body; the caller pages it). */
+  read(id: number): EntryRead | undefined;
+  /** The entry a reader names, or undefined (see EntryName). */
+  find(name: EntryName): number | undefined;
+  /** Up to `limit` entries whose path or title is closest to `text`, best first. */
+  closeMatches(text: string, limit: number): EntryRef[];
+  /** Entries added, updated, moved or removed, newest first. */
+  changes(since: string | null, limit: number): Change[];
+  /** Tags with their entry counts, most used first; `prefix` keeps `prefix` and tags under it. */
+  tagCounts(prefix: string | null, limit: number): Array<{ tag: string; count: number }>;
+  /** Tasks by due date (none last), then path and line. */
+  tasks(query: TaskQuery): { total: number; tasks: TaskRow[] };
+  /** Paths after `after` in path order (null: from the start): the resource list's pages. */
+  paths(after: string | null, limit: number): Array<{ path: string; title: string }>;
+  /** The newest entry_events id (0 when none): where a change feed starts. */
+  lastEventId(): number;
+  /** Events after `afterId`, oldest first: what a change feed hands on. */
+  eventsAfter(afterId: number, limit: number): EventRow[];
+
+  // The journal's growth (daily_stats): the writing stats routes, the page and writing_stats.
   /** daily_stats rows from `from` to `to` (inclusive; null: no bound), oldest first. */
   dailyStats(from: string | null, to: string | null): DayStats[];
   /** The figures of today (`today`), its week and its month, and the writing streaks. */
   statsSummary(today: string): StatsSummary;
   /** The first `limit` entry events of a local day. */
   dayChanges(day: string, limit: number): DayChanges;
+}
+
+// ---- what the readers ask (SPEC §5) -----------------------------------------------
+
+/** `folder=a/b`: the entries under that folder (any depth). */
+export interface EntryFilters {
+  tag?: string;
+  /** YYYY-MM-DD, inclusive. */
+  from?: string;
+  to?: string;
+  folder?: string;
+  /** `key` (has it) or `key` + `value` (equal, case-insensitive); all must hold. */
+  fields?: FieldFilter[];
+}
+
+export interface FieldFilter {
+  key: string;
+  value: string | null;
+}
+
+export interface SearchQuery extends EntryFilters {
+  query: string;
+  limit: number;
+  offset?: number;
+}
+
+export interface SearchHit {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  /** The text around the hits, matched words marked « ». */
+  snippet: string;
+  /** BM25 (title hits weigh more); higher is better. */
+  score: number;
+}
+
+export type ListSort = 'date' | 'changed' | 'title';
+
+export interface ListQuery extends EntryFilters {
+  /** date: newest first (undated last); changed: last modified first; title: A–Z. */
+  sort: ListSort;
+  limit: number;
+  offset: number;
+}
+
+export interface ListedEntry {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  wordCount: number;
+}
+
+/** How a reader names an entry: exactly one of these (`exact`: the path as stored, nothing else). */
+export type EntryName = { id: number } | { path: string; exact?: boolean } | { title: string };
+
+export interface EntryRead {
+  id: number;
+  path: string;
+  title: string;
+  date: string | null;
+  tags: string[];
+  aliases: string[];
+  frontmatter: unknown;
+  fields: Array<{ key: string; value: string; type: string }>;
+  tasks: TaskDetail[];
+  headings: Array<{ level: number; text: string; line: number }>;
+  links: Array<{ target: string; kind: string; anchor: string | null; targetPath: string | null }>;
+  backlinks: EntryRef[];
+  body: string;
+}
+
+export interface TaskDetail {
+  line: number;
+  text: string;
+  done: boolean;
+  due: string | null;
+  scheduled: string | null;
+  doneDate: string | null;
+  priority: string | null;
+}
+
+export interface Change {
+  at: string;
+  kind: string;
+  path: string;
+  oldPath: string | null;
+}
+
+export interface TaskQuery {
+  status?: 'open' | 'done';
+  /** YYYY-MM-DD: tasks due before that day. */
+  dueBefore?: string;
+  tag?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface TaskRow extends TaskDetail {
+  entryId: number;
+  path: string;
+  title: string;
 }
 
 // ---- the file ----------------------------------------------------------------------

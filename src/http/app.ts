@@ -35,6 +35,11 @@ export interface AppDeps extends StatusDeps, EventSources {
   clock?: Clock;
   /** Folder of the page's files; only files directly inside it are served. */
   webDir: string;
+  /**
+   * Answers `/mcp` (MCP's Streamable HTTP transport) once the safety checks have passed;
+   * made by the composition root, so this face never imports the MCP one. Absent: 404.
+   */
+  mcp?: (request: Request) => Promise<Response>;
   security: {
     /** The address the server is bound to. */
     host: string;
@@ -156,6 +161,13 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   get('/metrics', (c) => c.body(renderMetrics(deps.metrics, source.report()), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
+
+  if (deps.mcp) {
+    const mcp = deps.mcp;
+    const methods = ['GET', 'POST', 'DELETE'];
+    app.on(methods, '/mcp', (c) => mcp(c.req.raw));
+    allowed.set('/mcp', new Set(methods));
+  }
 
   // The page: a fixed list of the files in web/, looked up by exact name (no path ever
   // reaches the disk from a request, so traversal is impossible).

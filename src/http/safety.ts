@@ -1,9 +1,10 @@
 /**
  * Safety (SPEC §4.3). Per request: headers that forbid framing and sniffing, the Host
- * allow-list against DNS rebinding, same-origin POSTs and the optional bearer token on
- * /api/*. Per connection (`hardenServer`): a bounded number of sockets, timeouts for slow
- * and idle ones, and JSON answers for requests Node's HTTP parser refuses before hono
- * sees them (oversized URL or headers, malformed or timed-out requests).
+ * allow-list against DNS rebinding, same-origin POSTs (and every request to /mcp), and
+ * the optional bearer token on /api/* and /mcp. Per connection (`hardenServer`): a
+ * bounded number of sockets, timeouts for slow and idle ones, and JSON answers for
+ * requests Node's HTTP parser refuses before hono sees them (oversized URL or headers,
+ * malformed or timed-out requests).
  */
 import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -58,18 +59,22 @@ export function guard(opts: SecurityOptions): MiddlewareHandler {
     if (opts.token === null && !allowedHosts(opts).has(host)) {
       return c.json({ error: `forbidden: Host "${host}" is not this server (DNS rebinding protection)` }, 403);
     }
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    // MCP's transport wants the Origin checked on every request, its event stream (GET) included.
+    const mcp = c.req.path === '/mcp';
+    if (mcp || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) {
       const origin = c.req.header('origin');
       if (origin !== undefined && !sameOrigin(origin, host)) {
         return c.json({ error: `forbidden: cross-origin ${c.req.method} from ${origin}` }, 403);
       }
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       // A browser says where a request comes from: only the page itself (same-origin) or
       // the user (none: typed, bookmarked) may change things. "same-site" is another port
       // or subdomain of this host: another program's page.
       const site = c.req.header('sec-fetch-site');
       if (site !== undefined && site !== 'same-origin' && site !== 'none') return c.json({ error: `forbidden: ${site} request` }, 403);
     }
-    if (opts.token !== null && c.req.path.startsWith('/api/') && !hasToken(c.req.header('authorization'), c.req.query('token'), opts.token)) {
+    if (opts.token !== null && (mcp || c.req.path.startsWith('/api/')) && !hasToken(c.req.header('authorization'), c.req.query('token'), opts.token)) {
       return c.json({ error: 'unauthorized: this server needs "Authorization: Bearer TOKEN" (or ?token=TOKEN)' }, 401);
     }
     await next();

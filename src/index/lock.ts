@@ -43,7 +43,7 @@ export function acquireLock(indexFile: string, command: string): () => void {
   };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(lockFile, JSON.stringify(mine) + '\n', { flag: 'wx' });
+      createWhole(lockFile, JSON.stringify(mine) + '\n');
       let released = false;
       return () => {
         if (released) return;
@@ -62,12 +62,98 @@ export function acquireLock(indexFile: string, command: string): () => void {
     if (held && held.pid !== process.pid && holderRuns(held, mine.host)) {
       throw new LockedError(
         `index ${indexFile} is locked by inkdex process ${held.pid} on ${held.host} (${held.command}, since ${held.since}); stop it or use another --db`,
+        { pid: held.pid, host: held.host, command: held.command },
       );
     }
     // Stale (dead process, recycled PID, or an unreadable lock file): take it over.
     fs.rmSync(lockFile, { force: true });
   }
   throw new LockedError(`index ${indexFile} is locked: could not take the lock ${lockFile}`);
+}
+
+/**
+ * Creates `file` holding `text`, failing with EEXIST when it exists — all at once: it is
+ * written aside and hard-linked into place, so that nobody ever reads it empty (an empty
+ * lock would look stale and be taken over). Where hard links are not allowed, an
+ * exclusive create and a write.
+ */
+function createWhole(file: string, text: string): void {
+  const aside = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(aside, text);
+    fs.linkSync(aside, file);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    fs.writeFileSync(file, text, { flag: 'wx' });
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
+/** The signal a keeping `inkdex mcp` takes as "hand the index over" (SPEC §5.1). */
+export const HAND_OVER_SIGNAL = 'SIGUSR2';
+
+/**
+ * Takes the lock like acquireLock; when a live `from` command on this machine holds it
+ * (a keeping `inkdex mcp`), asks it to hand the index over and waits up to `waitMs` for
+ * the lock. Meanwhile a request file beside the lock tells reading processes not to take
+ * it themselves.
+ */
+export async function acquireLockHandedOver(indexFile: string, command: string, from: readonly string[], waitMs: number): Promise<() => void> {
+  const request = `${indexFile}.lock.handover`;
+  const deadline = Date.now() + waitMs;
+  let asked = false;
+  try {
+    for (;;) {
+      try {
+        return acquireLock(indexFile, command);
+      } catch (err) {
+        const holder = err instanceof LockedError ? err.holder : null;
+        if (!holder || !from.includes(holder.command) || holder.host !== os.hostname()) throw err;
+        if (Date.now() >= deadline) throw new LockedError(`${(err as Error).message} (asked it to hand the index over: it did not within ${waitMs} ms)`, holder);
+        if (!asked) fs.writeFileSync(request, `${process.pid}\n`);
+        asked = true;
+        try {
+          process.kill(holder.pid, HAND_OVER_SIGNAL);
+        } catch {
+          // gone meanwhile: the next attempt takes the lock
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, HAND_OVER_POLL_MS));
+    }
+  } finally {
+    if (asked) fs.rmSync(request, { force: true });
+  }
+}
+
+/** How often a process waiting for a hand-over looks at the lock (the holder is asked again each time). */
+const HAND_OVER_POLL_MS = 25;
+
+/**
+ * Whether this process may take the lock now: nobody live holds it and nobody waits for a
+ * hand-over. Cheap (a read or two), for a reader that polls.
+ */
+export function lockLooksFree(indexFile: string): boolean {
+  const waiting = readPid(`${indexFile}.lock.handover`);
+  if (waiting !== null && waiting !== process.pid && isAlive(waiting)) return false;
+  return lockHolder(indexFile) === null;
+}
+
+/** The live process holding the lock, or null when nobody does. */
+export function lockHolder(indexFile: string): { pid: number; host: string; command: string; since: string } | null {
+  const held = readLock(`${indexFile}.lock`);
+  if (!held || !holderRuns(held, os.hostname())) return null;
+  return { pid: held.pid, host: held.host, command: held.command, since: held.since };
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 /** True when the process that wrote `held` may still be running (then it is respected). */

@@ -60,6 +60,11 @@ export class NativeDatabase implements Connection {
     return new NativeDatabase(new Database(file, { timeout: BUSY_TIMEOUT_MS }));
   }
 
+  /** A connection that never writes the file (a reader beside the process keeping it). */
+  static openReadOnly(Database: NativeDbConstructor, file: string): NativeDatabase {
+    return new NativeDatabase(new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS }));
+  }
+
   private stmt(sql: string): NativeStatement {
     let s = this.statements.get(sql);
     if (!s) {

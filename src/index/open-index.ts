@@ -1,12 +1,13 @@
 /**
- * Taking hold of an index: the lock, then the file with the engine chosen (engine.ts), or
- * a fresh index when it is absent, damaged or of another schema version (never somebody
- * else's file). Holding the lock, it can also start the index afresh.
+ * Taking hold of an index: the lock (handed over by its holder when asked for), then the
+ * file with the engine chosen (engine.ts), or a fresh index when it is absent, damaged or
+ * of another schema version (never somebody else's file). Holding the lock, it can also
+ * start the index afresh.
  */
 import path from 'node:path';
 import { StartError } from '../core/errors.js';
 import { prepareIndexPath } from './index-path.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, acquireLockHandedOver } from './lock.js';
 import { loadSql } from './wasm-database.js';
 import { ForeignFileError, removeIndexFiles } from './index-file-check.js';
 import type { EngineName, OpenedIndex } from '../core/seam.js';
@@ -24,6 +25,11 @@ export interface IndexOptions {
   readonly engine: EngineName | null;
   /** The command holding the lock (`serve`, `sync`), named in the lock for a second process. */
   readonly command: string;
+  /**
+   * Commands asked to hand the index over when they hold the lock (`serve` asks a keeping
+   * `inkdex mcp`, SPEC §5.1), and how long to wait for it.
+   */
+  readonly handOver?: { readonly from: readonly string[]; readonly waitMs: number };
 }
 
 export interface OpenIndex extends OpenedIndex {
@@ -47,7 +53,9 @@ export async function openIndex(config: IndexOptions, log: (line: string) => voi
   const engine = chooseEngine(config.engine, log);
   prepareIndexPath(config.db);
   const ownPath = config.db === path.join(config.journal, '.inkdex', 'index.sqlite');
-  const release = acquireLock(config.db, `inkdex ${config.command}`);
+  const release = config.handOver
+    ? await acquireLockHandedOver(config.db, `inkdex ${config.command}`, config.handOver.from, config.handOver.waitMs)
+    : acquireLock(config.db, `inkdex ${config.command}`);
   const sayRebuilding = (why: string): void => log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
   try {
     let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, ownPath, whileOpening) : await openWasmIndex(config, ownPath, whileOpening);

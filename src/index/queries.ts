@@ -6,25 +6,38 @@
 import { bm25, RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
 import type { Connection } from './sql-connection.js';
 import { BadQueryError, errorMessage } from '../core/errors.js';
+import { closeMatches } from '../core/close-matches.js';
+import { nfc } from '../core/nfc.js';
 import { streaks } from '../core/daily-stats.js';
 import { dayBounds, monthStart, weekStart } from '../core/days.js';
 import {
   type ActivityYear,
   type BrokenLink,
+  type Change,
   type Counts,
   type DayChanges,
   type DayStats,
   type EntryDetail,
+  type EntryFilters,
+  type EntryName,
   type EntryQuery,
+  type EntryRead,
   type EntryRef,
   type EntrySummary,
   type EventRow,
   type FileErrorRow,
   type IndexReader,
   type LinkRow,
+  type ListedEntry,
+  type ListQuery,
+  type ListSort,
   type PeriodStats,
   type RunRow,
+  type SearchHit,
+  type SearchQuery,
   type StatsSummary,
+  type TaskQuery,
+  type TaskRow,
 } from '../core/seam.js';
 
 /** Marks around matched words in search snippets (plain text: render them as you like). */
@@ -100,49 +113,96 @@ export class Queries implements IndexReader {
   }
 
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
-    if (query.q === undefined || query.q.trim() === '') return this.listEntries(query, null);
+    const filters: EntryFilters = { ...(query.tag !== undefined ? { tag: query.tag } : {}), ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) };
+    const page = { limit: query.limit, offset: query.offset };
+    const found = query.q === undefined || query.q.trim() === '' ? this.page(filters, null, 'date', page, 'best') : this.match(query.q, (m) => this.page(filters, m, 'date', page, 'best'));
+    return { total: found.total, entries: found.rows.map(({ score: _score, ...entry }) => entry) };
+  }
+
+  search(query: SearchQuery): { total: number; hits: SearchHit[] } {
+    const page = { limit: query.limit, offset: query.offset ?? 0 };
+    const found = this.match(query.query, (m) => this.page(query, m, 'date', page, 'body'));
+    return {
+      total: found.total,
+      hits: found.rows.map((r) => ({ id: r.id, path: r.path, title: r.title, date: r.date, tags: r.tags, snippet: r.snippet, score: Math.round(r.score * 1000) / 1000 })),
+    };
+  }
+
+  list(query: ListQuery): { total: number; entries: ListedEntry[] } {
+    const found = this.page(query, null, query.sort, query, 'none');
+    return { total: found.total, entries: found.rows.map((r) => ({ id: r.id, path: r.path, title: r.title, date: r.date, tags: r.tags, wordCount: r.wordCount })) };
+  }
+
+  /**
+   * Runs a full-text search with `run`; free text whose FTS operators are out of place
+   * (a lone quote, `AND` at the end) is searched for as plain words instead.
+   */
+  private match<T>(q: string, run: (match: string) => T): T {
     // An unbalanced quote is not an error to FTS4, just a phrase that matches nothing.
-    const balanced = (query.q.match(/"/g)?.length ?? 0) % 2 === 0;
+    const balanced = (q.match(/"/g)?.length ?? 0) % 2 === 0;
     try {
       if (!balanced) throw new Error('unbalanced quote');
-      return this.listEntries(query, query.q);
+      return run(q);
     } catch {
-      // Free text with FTS operators out of place (a lone quote, `AND` at the end):
-      // search for the words as plain terms instead.
       // (FTS4 has no escape for a quote inside a phrase: drop them.)
-      const quoted = query.q.replace(/"/g, ' ').split(/\s+/).filter((w) => w !== '').map((w) => `"${w}"`).join(' ');
+      const quoted = q.replace(/"/g, ' ').split(/\s+/).filter((w) => w !== '').map((w) => `"${w}"`).join(' ');
       try {
-        return this.listEntries(query, quoted);
+        return run(quoted);
       } catch (err) {
         throw new BadQueryError(`invalid search query: ${errorMessage(err)}`);
       }
     }
   }
 
-  /** A page of entries, filtered; with `match`, a full-text search whose snippets mark the hits. */
-  private listEntries(query: EntryQuery, match: string | null): { total: number; entries: EntrySummary[] } {
-    const { where, params } = filters(query);
+  /**
+   * A page of entries, filtered; with `match`, a full-text search (best first) whose
+   * snippets mark the hits; without, sorted by `sort`. Snippets: from the column that
+   * matched best (`best`: a title hit shows the title), from the body (`body`: a reader
+   * already has the title), or none.
+   */
+  private page(
+    filter: EntryFilters,
+    match: string | null,
+    sort: ListSort,
+    page: { limit: number; offset: number },
+    snippets: 'best' | 'body' | 'none',
+  ): { total: number; rows: Array<EntrySummary & { score: number }> } {
+    const { where, params } = filters(filter);
     const from = match === null ? 'entries e' : 'entries_fts JOIN entries e ON e.id = entries_fts.rowid';
     const condition = match === null ? where : `entries_fts MATCH ? AND ${where}`;
     const args = match === null ? params : [match, ...params];
-    const snippet = match === null ? 'substr(e.body, 1, 400)' : `snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', -1, 24)`;
+    const snippet =
+      snippets === 'none' ? "''" : match === null ? 'substr(e.body, 1, 400)' : `snippet(entries_fts, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${snippets === 'body' ? 1 : -1}, 24)`;
+    const rank = `${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}'))`;
     // Best match first (BM25 over matchinfo, see rank.ts), then newest.
-    const order = match === null ? 'e.date IS NULL, e.date DESC, e.path' : `${RANK_FUNCTION}(matchinfo(entries_fts, '${RANK_MATCHINFO}')) DESC, e.date IS NULL, e.date DESC, e.path`;
-    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
-    // Without a query, the page's rows are picked first and only they get a snippet and
-    // tags (sorting every entry with them cost ~32 ms at 10k notes, this ~11 ms). With one,
-    // the rank dominates and a second full-text pass would cost more than it saves.
-    const pick = match === null ? `e.id IN (SELECT e.id FROM ${from} WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?)` : condition;
-    const rows = this.db.all<Omit<EntrySummary, 'tags'> & { tags: string }>(
+    const order = match === null ? ORDER[sort] : `${rank} DESC, ${ORDER.date}`;
+    // The page's rows are picked first and only they get a snippet and tags. Without a
+    // query: sorting every entry with them cost ~32 ms at 10k notes, this ~11 ms. With one
+    // and no filter, the full-text index alone is counted and ranked (tied ranks by id),
+    // never joined with the entries not shown: a word in 4,200 of 10k notes took 24 ms
+    // with the rank, snippet and tags of every match, 10 ms so (p50). With a filter, which
+    // needs the join anyway, one pass.
+    const ftsOnly = match !== null && where === '1';
+    const total = ftsOnly
+      ? this.db.get<{ n: number }>('SELECT count(*) AS n FROM entries_fts WHERE entries_fts MATCH ?', [match])!.n
+      : this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${condition}`, args)!.n;
+    const pick =
+      match === null
+        ? `e.id IN (SELECT e.id FROM ${from} WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?)`
+        : ftsOnly
+          ? `${condition} AND entries_fts.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY ${rank} DESC, rowid LIMIT ? OFFSET ?)`
+          : condition;
+    const pickedFirst = match === null || ftsOnly;
+    const rows = this.db.all<Omit<EntrySummary, 'tags'> & { tags: string; score: number }>(
       `SELECT e.id, e.path, e.title, e.date, e.word_count AS wordCount, ${snippet} AS snippet,
-         (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags
+         (SELECT json_group_array(tag) FROM tags WHERE entry_id = e.id) AS tags, ${match === null ? '0' : rank} AS score
        FROM ${from} WHERE ${pick}
-       ORDER BY ${order}${match === null ? '' : ' LIMIT ? OFFSET ?'}`,
-      [...args, query.limit, query.offset],
+       ORDER BY ${order}${pickedFirst ? '' : ' LIMIT ? OFFSET ?'}`,
+      [...args, ...(ftsOnly ? [match] : []), page.limit, page.offset],
     );
     return {
       total,
-      entries: rows.map((r) => ({
+      rows: rows.map((r) => ({
         ...r,
         tags: JSON.parse(r.tags) as string[],
         snippet: match === null ? plainSnippet(r.snippet) : r.snippet.replace(/\s+/g, ' ').trim(),
@@ -174,10 +234,7 @@ export class Queries implements IndexReader {
       tasks: this.db
         .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
         .map((t) => ({ ...t, done: t.done === 1 })),
-      backlinks: this.db.all<EntryRef>(
-        'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
-        [id, id],
-      ),
+      backlinks: this.backlinks(id),
       history: this.history(e.path),
     };
   }
@@ -191,6 +248,124 @@ export class Queries implements IndexReader {
       [limit, offset],
     );
     return { total, links };
+  }
+
+  read(id: number): EntryRead | undefined {
+    const e = this.db.get<{ id: number; path: string; title: string; date: string | null; frontmatter: string; body: string }>(
+      'SELECT id, path, title, date, frontmatter, body FROM entries WHERE id = ?',
+      [id],
+    );
+    if (!e) return undefined;
+    const frontmatter = JSON.parse(e.frontmatter) as Record<string, unknown>;
+    return {
+      id: e.id,
+      path: e.path,
+      title: e.title,
+      date: e.date,
+      tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
+      aliases: aliasesOf(frontmatter),
+      frontmatter,
+      // Not in the schema yet (the Obsidian rules add fields and headings tables).
+      fields: [],
+      tasks: this.db
+        .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
+        .map((t) => ({ line: t.line, text: t.text, done: t.done === 1, due: null, scheduled: null, doneDate: null, priority: null })),
+      headings: [],
+      links: this.db.all<{ target: string; kind: string; anchor: string | null; targetPath: string | null }>(
+        'SELECT l.target, l.kind, NULL AS anchor, t.path AS targetPath FROM links l LEFT JOIN entries t ON t.id = l.target_id WHERE l.entry_id = ? ORDER BY l.rowid',
+        [id],
+      ),
+      backlinks: this.backlinks(id),
+      body: e.body,
+    };
+  }
+
+  /**
+   * By id; by path (as stored, else ignoring case, else with `.md` added; only as stored
+   * when `exact`); by title (as
+   * written, else ignoring case; the shortest path wins a tie).
+   */
+  find(name: EntryName): number | undefined {
+    const id = (sql: string, params: Array<string | number>): number | undefined => this.db.get<{ id: number }>(sql, params)?.id;
+    if ('id' in name) return id('SELECT id FROM entries WHERE id = ?', [name.id]);
+    if ('path' in name) {
+      if (name.exact) return id('SELECT id FROM entries WHERE path = ?', [name.path]);
+      const p = nfc(name.path.trim().replace(/\\/g, '/').replace(/^(\.\/|\/)+/, ''));
+      const candidates = /\.(md|markdown)$/i.test(p) ? [p] : [p, `${p}.md`, `${p}.markdown`];
+      for (const c of candidates) {
+        const found = id('SELECT id FROM entries WHERE path = ?', [c]) ?? id('SELECT id FROM entries WHERE path = ? COLLATE NOCASE ORDER BY path LIMIT 1', [c]);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    const t = nfc(name.title.trim());
+    return (
+      id('SELECT id FROM entries WHERE title = ? ORDER BY length(path), path LIMIT 1', [t]) ??
+      id('SELECT id FROM entries WHERE title = ? COLLATE NOCASE ORDER BY length(path), path LIMIT 1', [t])
+    );
+  }
+
+  closeMatches(text: string, limit: number): EntryRef[] {
+    return closeMatches(text, this.db.all<EntryRef>('SELECT id, path, title FROM entries'), limit);
+  }
+
+  changes(since: string | null, limit: number): Change[] {
+    return this.db.all<Change>(
+      'SELECT at, kind, path, old_path AS oldPath FROM entry_events WHERE at >= ? ORDER BY id DESC LIMIT ?',
+      [since ?? '', limit],
+    );
+  }
+
+  tagCounts(prefix: string | null, limit: number): Array<{ tag: string; count: number }> {
+    const p = prefix ?? '';
+    return this.db.all(
+      'SELECT tag, count(*) AS count FROM tags WHERE substr(tag, 1, length(?)) = ? GROUP BY tag ORDER BY count DESC, tag LIMIT ?',
+      [p, p, limit],
+    );
+  }
+
+  tasks(query: TaskQuery): { total: number; tasks: TaskRow[] } {
+    const clauses = ['1'];
+    const params: Array<string | number> = [];
+    if (query.status !== undefined) {
+      clauses.push('t.done = ?');
+      params.push(query.status === 'done' ? 1 : 0);
+    }
+    // No due dates in the schema yet (the Obsidian rules add them): nothing is due before a day.
+    if (query.dueBefore !== undefined) clauses.push('0');
+    if (query.tag !== undefined) {
+      clauses.push('t.entry_id IN (SELECT entry_id FROM tags WHERE tag = ?)');
+      params.push(query.tag);
+    }
+    const where = clauses.join(' AND ');
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
+    const rows = this.db.all<Omit<TaskRow, 'done'> & { done: number }>(
+      `SELECT t.entry_id AS entryId, e.path, e.title, t.line, t.text, t.done,
+         NULL AS due, NULL AS scheduled, NULL AS doneDate, NULL AS priority
+       FROM tasks t JOIN entries e ON e.id = t.entry_id WHERE ${where}
+       ORDER BY e.path, t.line LIMIT ? OFFSET ?`,
+      [...params, query.limit, query.offset],
+    );
+    return { total, tasks: rows.map((r) => ({ ...r, done: r.done === 1 })) };
+  }
+
+  paths(after: string | null, limit: number): Array<{ path: string; title: string }> {
+    return this.db.all('SELECT path, title FROM entries WHERE path > ? ORDER BY path LIMIT ?', [after ?? '', limit]);
+  }
+
+  lastEventId(): number {
+    return this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM entry_events')!.id ?? 0;
+  }
+
+  eventsAfter(afterId: number, limit: number): EventRow[] {
+    return this.db.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM entry_events WHERE id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
+  }
+
+  private backlinks(id: number): EntryRef[] {
+    return this.db.all<EntryRef>(
+      'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
+      [id, id],
+    );
   }
 
   dailyStats(from: string | null, to: string | null): DayStats[] {
@@ -251,7 +426,14 @@ export class Queries implements IndexReader {
 
 }
 
-function filters(query: EntryQuery): { where: string; params: Array<string | number> } {
+/** The list orders (a search orders by rank first, then by date). */
+const ORDER: Record<ListSort, string> = {
+  date: 'e.date IS NULL, e.date DESC, e.path',
+  changed: 'e.mtime_ms DESC, e.path',
+  title: 'e.title COLLATE NOCASE, e.path',
+};
+
+function filters(query: EntryFilters): { where: string; params: Array<string | number> } {
   const clauses = ['1'];
   const params: Array<string | number> = [];
   if (query.tag !== undefined) {
@@ -266,7 +448,35 @@ function filters(query: EntryQuery): { where: string; params: Array<string | num
     clauses.push('e.date <= ?');
     params.push(query.to);
   }
+  if (query.folder !== undefined && query.folder !== '') {
+    const under = `${query.folder}/`;
+    clauses.push('substr(e.path, 1, length(?)) = ?');
+    params.push(under, under);
+  }
+  for (const f of query.fields ?? []) {
+    // Frontmatter keys only, until the schema has a fields table (the Obsidian rules):
+    // a list matches when one of its items does.
+    clauses.push(
+      `EXISTS (SELECT 1 FROM json_each(e.frontmatter) j WHERE lower(j.key) = lower(?)${
+        f.value === null
+          ? ''
+          : ` AND (lower(CAST(j.value AS TEXT)) = lower(?) OR (j.type = 'array' AND EXISTS (SELECT 1 FROM json_each(j.value) v WHERE lower(CAST(v.value AS TEXT)) = lower(?))))`
+      })`,
+    );
+    params.push(f.key, ...(f.value === null ? [] : [f.value, f.value]));
+  }
   return { where: clauses.join(' AND '), params };
+}
+
+/** Frontmatter `aliases` (a list or a string) and the legacy `alias`. */
+function aliasesOf(frontmatter: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(frontmatter)) {
+    if (!/^alias(es)?$/i.test(key)) continue;
+    const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+    for (const item of items) if (typeof item === 'string' && item.trim() !== '') out.push(item.trim());
+  }
+  return [...new Set(out)];
 }
 
 function plainSnippet(text: string): string {

@@ -3,7 +3,7 @@
  * days (INKDEX_TEST_CLOCK_SHIFT_MS, in Los Angeles' time zone, across a daylight-saving
  * change and a midnight while serving), edited live and while inkdex was stopped. The
  * rows and the summary are computed here from the edits the test made, and read back
- * through the API and with Python's sqlite3. Also: a run that itself goes past midnight
+ * through the API, with Python's sqlite3 and through MCP (writing_stats). Also: a run that itself goes past midnight
  * (in-process, a clock that jumps between events), and the routes' parameter checks.
  */
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import { openIndexFile } from '../src/index/open-index.js';
 import { runSync } from '../src/sync/sync.js';
 import { cleanup, makeJournal, query, tmpDir, waitFor } from './helpers.js';
 import { startServe, type Served } from './serve-helpers.js';
+import { startMcp, textOf } from './mcp-helpers.js';
 
 afterEach(() => cleanup.run());
 
@@ -232,6 +233,15 @@ describe('daily_stats over faked days', () => {
     );
     expect(inFile).toEqual(rows);
     expect(query(db, "SELECT value FROM meta WHERE key = 'stats_since'")).toEqual([{ value: '2024-03-07' }]);
+
+    // An assistant asks the same through MCP: writing_stats, the summary with the days.
+    const mcp = await startMcp([j.root, '--db', db], { env: { TZ, INKDEX_TEST_CLOCK_SHIFT_MS: String(Date.parse('2024-03-12T20:00:00Z') - Date.now()) } });
+    expect(await mcp.call('writing_stats')).toEqual({ ...expectedSummary(rows, '2024-03-12', '2024-03-11'), days: rows });
+    expect((await mcp.call('writing_stats', { from: '2024-03-09', to: '2024-03-10' })).days).toEqual(rows.slice(2, 4));
+    const refused = await mcp.raw('writing_stats', { from: '2024-03-10', to: '2024-03-09' });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toContain('from (2024-03-10) is after to (2024-03-09)');
+    expect((await mcp.raw('writing_stats', { from: '2024-02-30' })).isError).toBe(true);
   });
 });
 

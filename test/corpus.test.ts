@@ -114,4 +114,49 @@ describe.skipIf(!fs.existsSync(KRYCHO))('the krycho corpus', { timeout: 120_000 
     expect(query(db, 'SELECT path, error FROM entries WHERE error IS NOT NULL')).toEqual([]);
     expect(query(db, 'SELECT path, message FROM file_errors')).toEqual([]);
   });
+  it('has fields for its frontmatter: nested keys dotted, lists one row per item, dates typed', () => {
+    const whither = 'site/journal/2023/Whither Gradual Typing.md';
+    const fields = query<{ key: string; value: string; type: string }>(
+      db,
+      "SELECT f.key, f.value, f.type FROM fields f JOIN entries e ON e.id = f.entry_id WHERE e.path = ? AND f.source = 'frontmatter' ORDER BY f.rowid",
+      [whither],
+    );
+    expect(fields.map((f) => `${f.key} ${f.type}`)).toEqual([
+      'title text',
+      'subtitle text',
+      'summary text',
+      'tags text',
+      'tags text',
+      'qualifiers.audience text',
+      'started date',
+      'draft bool',
+    ]);
+    expect(fields.filter((f) => f.key === 'tags').map((f) => f.value)).toEqual(['software development', 'programming languages']);
+    expect(fields.find((f) => f.key === 'started')!.value).toBe('2023-07-29T12:30:00-0600');
+    // Every entry with frontmatter keys has its fields.
+    expect(query(db, "SELECT count(*) AS n FROM entries e WHERE e.frontmatter != '{}' AND NOT EXISTS (SELECT 1 FROM fields f WHERE f.entry_id = e.id)")).toEqual([{ n: 0 }]);
+    expect(query<{ n: number }>(db, "SELECT count(*) AS n FROM fields WHERE source = 'frontmatter'")[0]!.n).toBeGreaterThan(4000);
+  });
+});
+
+/** The other two corpora (../shared/corpora): they index without a crash or a new problem. */
+describe.each([
+  // flancian-garden: ~50k wikilinks; 29,874 resolved before links were kept per occurrence (issue 19's floor).
+  { name: 'flancian-garden', files: 7694, resolvedAtLeast: 29_874 },
+  // cpp-docs: frontmatter keyword lists of up to 1,927 items, 100k+ headings, many anchored links.
+  { name: 'cpp-docs', files: 9747, resolvedAtLeast: 47_812 },
+])('the $name corpus', { timeout: 300_000 }, ({ name, files, resolvedAtLeast }) => {
+  const tarball = path.resolve(REPO_ROOT, '..', 'shared', 'corpora', `${name}.tar.gz`);
+  it.skipIf(!fs.existsSync(tarball))('indexes every file with no error, its links resolved', async () => {
+    const dir = tmpDir(`inkdex-${name}-`);
+    const tar = spawnSync('tar', ['-xzf', tarball, '-C', dir], { encoding: 'utf8' });
+    expect(tar.status, tar.stderr).toBe(0);
+    const db = path.join(dir, 'index.sqlite');
+    const run = await runCli(['sync', path.join(dir, name), '--json', '--db', db], { timeoutMs: 240_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(parseJsonLine(run.stdout)).toMatchObject({ status: 'succeeded', scanned: files, added: files, errors: 0 });
+    expect(query(db, 'SELECT path, message FROM file_errors')).toEqual([]);
+    expect(query<{ n: number }>(db, 'SELECT count(*) AS n FROM links WHERE target_id IS NOT NULL')[0]!.n).toBeGreaterThanOrEqual(resolvedAtLeast);
+    await cleanup.run();
+  });
 });

@@ -92,7 +92,7 @@ describe(`link resolution (${ENGINE} engine)`, () => {
       'a/Topic.md': 'a topic\n',
       'b/Topic.md': 'b topic\n',
       'deep/er/Topic.md': 'deep topic\n',
-      'Shared.md': 'root shared\n',
+      'Shared.md': '# Heading\nroot shared\n',
       'x/y/Shared.md': 'deep shared\n',
       '2024/day.md': [
         '[[marathon TRAINING]] by name, any case',
@@ -208,6 +208,6 @@ describe(`links while serving (${ENGINE} engine)`, () => {
     fs.rmSync(path.join(root, 'Plan.md'));
     await waitFor(() => target()[0]?.path === null, { timeoutMs: 20_000, message: 'the link to break after the delete' });
     const api = await s.api<{ total: number; links: Array<{ path: string; target: string }> }>('/api/links/broken');
-    expect(api.links).toEqual([{ entryId: expect.any(Number), path: 'daily/mon.md', target: 'Plan', kind: 'wiki' }]);
+    expect(api.links).toEqual([{ entryId: expect.any(Number), path: 'daily/mon.md', target: 'Plan', kind: 'wiki', anchor: null, line: 1, aliasOf: null }]);
   });
 });

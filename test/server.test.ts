@@ -207,7 +207,7 @@ describe('entries, tags, errors', () => {
       title: 'Cold morning',
       frontmatter: { title: 'Cold morning', tags: ['weather', 'running'] },
       tags: ['running', 'weather'],
-      links: [{ target: 'Plans', kind: 'wiki' }],
+      links: [{ target: 'Plans', kind: 'wiki', anchor: null, anchorOk: null, line: 5 }],
       tasks: [
         { line: 6, text: 'buy gloves', done: false },
         { line: 7, text: 'stretch', done: true },
@@ -399,6 +399,87 @@ describe('headers, methods and parameters (SPEC §4, §4.3)', () => {
       expect(res.body.error.length, route).toBeLessThan(300);
     }
     expect((await get(app, `/api/entries?q=${'word '.repeat(190)}`)).status).toBe(200);
+  });
+});
+
+describe("Obsidian's rules in the API (SPEC §4)", () => {
+  const VAULT = {
+    'days/2024-06-01.md': '---\nmood: 7\ntags: [daily]\n---\n# Saturday\n\nMet [[Ann#Work]] and [[Annie]]. [energy:: 6]\n\n- [ ] send the draft 📅 2024-06-03 ⏫\n- [x] buy bread ✅ 2024-06-01\n',
+    'days/2024-06-02.md': '---\nmood: 4\ntags: [daily]\n---\n# Sunday\n\n- [ ] call Ann [due:: 2024-06-10]\n- [ ] someday\n',
+    'people/Ann.md': '---\naliases: [Annie]\n---\n# Ann\n\n## Home\n\n- [ ] ask about the garden 📅 2024-06-03\n',
+    'people/deep/Bob.md': '# Bob\nMood:: 9\n',
+  };
+  type Task = { path: string; line: number; text: string; done: boolean; due: string | null; priority: string | null };
+
+  it('lists tasks by due date (none last), then path and line, filtered by status, due_before and tag', async () => {
+    const { app } = await setup(VAULT);
+    const all = await get(app, '/api/tasks');
+    expect(all.body.total).toBe(5);
+    expect(all.body.tasks.map((t: Task) => [t.path, t.line, t.due])).toEqual([
+      ['days/2024-06-01.md', 9, '2024-06-03'],
+      ['people/Ann.md', 8, '2024-06-03'],
+      ['days/2024-06-02.md', 7, '2024-06-10'],
+      ['days/2024-06-01.md', 10, null],
+      ['days/2024-06-02.md', 8, null],
+    ]);
+    expect(Object.keys(all.body.tasks[0]).sort()).toEqual(['done', 'doneDate', 'due', 'entryId', 'line', 'path', 'priority', 'scheduled', 'text', 'title']);
+    expect(all.body.tasks[0]).toMatchObject({ title: 'Saturday', text: 'send the draft 📅 2024-06-03 ⏫', done: false, priority: 'high', doneDate: null });
+    expect((await get(app, '/api/tasks?status=done')).body.tasks).toEqual([expect.objectContaining({ text: 'buy bread ✅ 2024-06-01', done: true, doneDate: '2024-06-01' })]);
+    const dueSoon = await get(app, '/api/tasks?status=open&due_before=2024-06-10');
+    expect(dueSoon.body.tasks.map((t: Task) => t.due)).toEqual(['2024-06-03', '2024-06-03']);
+    expect((await get(app, '/api/tasks?tag=%23Daily&status=open&limit=1&offset=1')).body).toMatchObject({ total: 3, tasks: [{ path: 'days/2024-06-02.md', line: 7 }] });
+    for (const bad of ['/api/tasks?status=todo', '/api/tasks?due_before=soon', '/api/tasks?due_before=2024-02-30', '/api/tasks?limit=0', '/api/tasks?status=open&status=done']) {
+      expect((await get(app, bad)).status, bad).toBe(400);
+    }
+  });
+
+  it('lists the field keys in use, and filters entries by field and folder', async () => {
+    const { app } = await setup(VAULT);
+    expect((await get(app, '/api/fields')).body.fields).toEqual([
+      { key: 'Mood', count: 3, types: ['number'] },
+      { key: 'tags', count: 2, types: ['text'] },
+      { key: 'aliases', count: 1, types: ['text'] },
+      { key: 'energy', count: 1, types: ['number'] },
+    ]);
+    const paths = async (q: string): Promise<string[]> => (await get(app, `/api/entries?${q}`)).body.entries.map((e: { path: string }) => e.path).sort();
+    expect(await paths('field=mood')).toEqual(['days/2024-06-01.md', 'days/2024-06-02.md', 'people/deep/Bob.md']);
+    expect(await paths('field=MOOD:7')).toEqual(['days/2024-06-01.md']);
+    expect(await paths('field=mood&field=energy:6')).toEqual(['days/2024-06-01.md']);
+    expect(await paths('field=tags:daily&field=mood:4')).toEqual(['days/2024-06-02.md']);
+    expect(await paths('folder=people')).toEqual(['people/Ann.md', 'people/deep/Bob.md']);
+    expect(await paths('folder=/people/deep/')).toEqual(['people/deep/Bob.md']);
+    expect(await paths('folder=peo')).toEqual([]);
+    expect(await paths('folder=people&field=mood')).toEqual(['people/deep/Bob.md']);
+    expect((await get(app, '/api/entries?q=garden&folder=days')).body.total).toBe(0);
+    for (const bad of ['/api/entries?field=', '/api/entries?field=:7', '/api/entries?field=mood:', `/api/entries?folder=${'f'.repeat(1001)}`]) {
+      expect((await get(app, bad)).status, bad).toBe(400);
+    }
+  });
+
+  it('shows an entry with aliases, headings, fields, anchors and task dates; broken links with anchors and aliasOf', async () => {
+    const { app } = await setup(VAULT);
+    const id = async (p: string): Promise<number> => (await get(app, '/api/entries?limit=500')).body.entries.find((e: { path: string }) => e.path === p).id;
+    const day = (await get(app, `/api/entries/${await id('days/2024-06-01.md')}`)).body;
+    expect(day.links).toEqual([
+      { target: 'Ann', kind: 'wiki', targetId: await id('people/Ann.md'), anchor: 'Work', anchorOk: false, line: 7 },
+      { target: 'Annie', kind: 'wiki', targetId: null, anchor: null, anchorOk: null, line: 7 },
+    ]);
+    expect(day.headings).toEqual([{ level: 1, text: 'Saturday', line: 5 }]);
+    expect(day.fields).toEqual([
+      { key: 'mood', value: '7', type: 'number', num: 7, source: 'frontmatter', line: null },
+      { key: 'tags', value: 'daily', type: 'text', num: null, source: 'frontmatter', line: null },
+      { key: 'energy', value: '6', type: 'number', num: 6, source: 'inline', line: 7 },
+    ]);
+    expect(day.tasks[0]).toEqual({ line: 9, text: 'send the draft 📅 2024-06-03 ⏫', done: false, due: '2024-06-03', scheduled: null, doneDate: null, priority: 'high' });
+    const ann = (await get(app, `/api/entries/${await id('people/Ann.md')}`)).body;
+    expect(ann).toMatchObject({ aliases: ['Annie'], headings: [{ level: 1, text: 'Ann', line: 4 }, { level: 2, text: 'Home', line: 6 }] });
+    expect((await get(app, '/api/links/broken')).body).toEqual({
+      total: 2,
+      links: [
+        { entryId: day.id, path: 'days/2024-06-01.md', target: 'Ann', kind: 'wiki', anchor: 'Work', line: 7, aliasOf: null },
+        { entryId: day.id, path: 'days/2024-06-01.md', target: 'Annie', kind: 'wiki', anchor: null, line: 7, aliasOf: 'people/Ann.md' },
+      ],
+    });
   });
 });
 

@@ -19,6 +19,8 @@ import { closeDetail, openRun, reloadOpenRun } from './view-run-detail.js';
 import { loadErrors } from './view-errors.js';
 import { loadActivity, renderActivity, wireActivity } from './view-activity.js';
 import { loadTags } from './view-tags.js';
+import { loadDueTasks } from './view-due.js';
+import { loadFields, wireFieldFilter } from './view-fields.js';
 import { loadWriting, wireWriting } from './view-writing.js';
 import { wireSearch } from './search-box.js';
 import { wireResync } from './resync.js';
@@ -34,6 +36,8 @@ registerLoader('run-detail', reloadOpenRun);
 registerLoader('errors', loadErrors);
 registerLoader('activity', loadActivity);
 registerLoader('tags', loadTags);
+registerLoader('due-tasks', loadDueTasks);
+registerLoader('fields', loadFields);
 registerLoader('writing', loadWriting);
 registerLoader('finder', refreshFinder);
 
@@ -46,6 +50,7 @@ wireRuns({ openRun, closeDetail });
 wireActivity();
 wireWriting();
 wireSearch();
+wireFieldFilter();
 $('run-detail').addEventListener('keydown', (e) => {
   if (e.key === 'Escape') closeDetail();
 });

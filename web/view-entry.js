@@ -1,10 +1,12 @@
-// One entry: title, date, path, tags, frontmatter, tasks, outgoing links, backlinks,
-// history and the body — all as text.
+// One entry: title, aliases, date, path, tags, fields, headings, frontmatter, tasks (with
+// their dates), outgoing links (with their anchors), backlinks, history and the body —
+// all as text.
 import { $, h, replace } from './dom.js';
 import { api } from './api.js';
 import { fmtAbs, fmtDay, fmtNum, isNum, plural, relTime } from './format.js';
-import { dayHref, entryHref } from './router.js';
+import { dayHref, entryHref, fieldHref } from './router.js';
 import { tagLink } from './lists.js';
+import { taskItem } from './task-item.js';
 
 let seq = 0;
 let lastKey = null;
@@ -69,12 +71,19 @@ function renderEntry(e) {
   const links = Array.isArray(e.links) ? e.links : [];
   const backlinks = Array.isArray(e.backlinks) ? e.backlinks : null;
   const history = Array.isArray(e.history) ? e.history : [];
+  const aliases = Array.isArray(e.aliases) ? e.aliases.filter((a) => typeof a === 'string' && a !== '') : [];
+  const headings = Array.isArray(e.headings) ? e.headings : [];
+  const fields = Array.isArray(e.fields) ? e.fields : [];
   const broken = links.filter((l) => !isNum(l && l.targetId)).length;
+  const missingAnchors = links.filter((l) => l && l.anchorOk === false).length;
 
   const head = h(
     'header',
     { class: 'entry-head' },
     h('h2', { id: 'entry-title', class: 'entry-title', tabindex: '-1' }, title),
+    aliases.length
+      ? h('p', { class: 'entry-aliases' }, h('span', { class: 'muted' }, 'Also called '), aliases.map((a, i) => [i > 0 ? ', ' : null, h('span', { class: 'alias' }, a)]))
+      : null,
     h(
       'p',
       { class: 'entry-meta' },
@@ -94,6 +103,7 @@ function renderEntry(e) {
         ? h('ul', { class: 'link-list' }, links.map(linkItem))
         : h('p', { class: 'muted' }, 'This entry links to no other note.'),
       broken ? h('p', { class: 'muted small' }, `${plural(broken, 'link leads', 'links lead')} to no entry.`) : null,
+      missingAnchors ? h('p', { class: 'muted small' }, `${plural(missingAnchors, 'link names', 'links name')} a heading or block its note does not have.`) : null,
     ),
     section('backlinks', 'Backlinks', backlinks ? backlinks.length : null,
       backlinks === null
@@ -104,8 +114,18 @@ function renderEntry(e) {
     ),
     section('tasks', 'Tasks', tasks.length,
       tasks.length
-        ? h('ul', { class: 'task-list' }, tasks.map(taskItem))
+        ? h('ul', { class: 'task-list' }, tasks.map((t) => taskItem(t)))
         : h('p', { class: 'muted' }, 'No tasks.'),
+    ),
+    section('fields', 'Fields', fields.length,
+      fields.length
+        ? h('dl', { class: 'field-list' }, fields.map(fieldRow))
+        : h('p', { class: 'muted' }, 'None.'),
+    ),
+    section('headings', 'Headings', headings.length,
+      headings.length
+        ? h('ol', { class: 'heading-list' }, headings.map(headingItem))
+        : h('p', { class: 'muted' }, 'None.'),
     ),
     section('frontmatter', 'Frontmatter', fm.length,
       fm.length
@@ -127,11 +147,49 @@ function renderEntry(e) {
 function linkItem(l) {
   const target = l && l.target !== undefined && l.target !== null ? String(l.target) : '';
   const kind = l && typeof l.kind === 'string' ? l.kind : '';
-  const label = kind === 'wiki' ? `[[${target}]]` : target;
-  const content = isNum(l && l.targetId)
+  const anchor = l && typeof l.anchor === 'string' && l.anchor !== '' ? `#${l.anchor}` : '';
+  const label = kind === 'markdown' ? `${target}${anchor}` : `${kind === 'embed' ? '!' : ''}[[${target}${anchor}]]`;
+  const resolved = isNum(l && l.targetId);
+  const anchorMissing = l && l.anchorOk === false;
+  const content = resolved
     ? h('a', { class: 'link-target', href: entryHref(l.targetId), data: { targetId: l.targetId } }, label)
     : h('span', { class: 'link-target is-broken' }, label, h('span', { class: 'broken-badge' }, 'broken'));
-  return h('li', { data: { kind, broken: isNum(l && l.targetId) ? 'false' : 'true' } }, content, kind === 'markdown' ? h('span', { class: 'link-kind muted' }, 'markdown link') : null);
+  return h(
+    'li',
+    { data: { kind, broken: resolved ? 'false' : 'true', anchorOk: l && typeof l.anchorOk === 'boolean' ? String(l.anchorOk) : '' } },
+    content,
+    anchorMissing ? h('span', { class: 'broken-badge anchor-badge' }, String(l.anchor).startsWith('^') ? 'no such block' : 'no such heading') : null,
+    kind === 'markdown' ? h('span', { class: 'link-kind muted' }, 'markdown link') : kind === 'embed' ? h('span', { class: 'link-kind muted' }, 'embed') : null,
+    isNum(l && l.line) ? h('span', { class: 'task-line muted' }, `line ${l.line}`) : null,
+  );
+}
+
+/** A field: its key and value, the value leading to the entries that share it. */
+function fieldRow(f) {
+  const key = f && f.key !== undefined ? String(f.key) : '';
+  const value = f && f.value !== undefined ? String(f.value) : '';
+  return h(
+    'div',
+    { class: 'field-row', data: { type: f && f.type ? String(f.type) : '', source: f && f.source ? String(f.source) : '' } },
+    h('dt', null, h('a', { class: 'field-key', href: fieldHref(key) }, key)),
+    h(
+      'dd',
+      null,
+      h('a', { class: 'field-value', href: fieldHref(key, value) }, value),
+      f && f.type && f.type !== 'text' ? h('span', { class: 'field-type muted' }, String(f.type)) : null,
+      isNum(f && f.line) ? h('span', { class: 'task-line muted' }, `line ${f.line}`) : null,
+    ),
+  );
+}
+
+function headingItem(hd) {
+  const level = isNum(hd && hd.level) ? Math.min(6, Math.max(1, hd.level)) : 1;
+  return h(
+    'li',
+    { class: 'heading-item', data: { level } },
+    h('span', { class: 'heading-text' }, hd && hd.text !== undefined ? String(hd.text) : ''),
+    isNum(hd && hd.line) ? h('span', { class: 'task-line muted' }, `line ${hd.line}`) : null,
+  );
 }
 
 function backlinkItem(b) {
@@ -140,18 +198,6 @@ function backlinkItem(b) {
     null,
     h('a', { class: 'backlink', href: entryHref(b.id), data: { entryId: b.id } }, b.title ? String(b.title) : String(b.path || b.id)),
     b.path ? h('span', { class: 'path muted' }, String(b.path)) : null,
-  );
-}
-
-function taskItem(t) {
-  const done = t && t.done === true;
-  return h(
-    'li',
-    { class: 'task', data: { done: done ? 'true' : 'false' } },
-    h('span', { class: 'task-box', 'aria-hidden': 'true' }, done ? '☑' : '☐'),
-    h('span', { class: 'visually-hidden' }, done ? 'Done: ' : 'Not done: '),
-    h('span', { class: 'task-text' }, t && t.text !== undefined ? String(t.text) : ''),
-    isNum(t && t.line) ? h('span', { class: 'task-line muted' }, `line ${t.line}`) : null,
   );
 }
 

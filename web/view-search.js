@@ -1,9 +1,10 @@
 // Lists of entries: full-text search results (best match first, hits marked), the
-// entries with a tag, the entries of a day. Pages of PAGE entries with a total.
+// entries with a tag, the entries of a day, the entries with a field (or a field's value).
+// Pages of PAGE entries with a total.
 import { $, h, markedText, replace, setText } from './dom.js';
 import { api, apiPath } from './api.js';
 import { fmtDay, fmtNum, isNum, plural } from './format.js';
-import { dayHref, entryHref, searchHref, tagHref } from './router.js';
+import { dayHref, entryHref, fieldHref, searchHref, tagHref } from './router.js';
 import { tagLink } from './lists.js';
 
 export const PAGE = 25;
@@ -27,6 +28,16 @@ function describe(route) {
         api: apiPath('/api/entries', { tag: route.tag, limit: PAGE, offset: route.offset }),
         href: (offset) => tagHref(route.tag, offset),
         none: `No entries carry the tag #${route.tag}.`,
+        marks: false,
+      };
+    case 'field':
+      return {
+        title: route.value
+          ? ['Entries where ', h('span', { class: 'field-key' }, route.key), ' is ', h('q', { class: 'field-value' }, route.value)]
+          : ['Entries with the field ', h('span', { class: 'field-key' }, route.key)],
+        api: apiPath('/api/entries', { field: route.value ? `${route.key}:${route.value}` : route.key, limit: PAGE, offset: route.offset }),
+        href: (offset) => fieldHref(route.key, route.value, offset),
+        none: route.value ? `No entry has ${route.key} = ${route.value}.` : `No entry has a field ${route.key}.`,
         marks: false,
       };
     default:

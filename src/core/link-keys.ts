@@ -26,10 +26,13 @@ export function entryKeys(path: string): [name: string, path: string] {
 /**
  * The key a link asks for, or null when it can name no entry (a markdown link that
  * leaves the journal folder).
+ * @param form how the link was written (`[[…]]` or `[…](…)`; an embed is either)
  * @param from the linking entry's path
  */
-export function linkKey(target: string, kind: string, from: string): string | null {
-  if (kind === 'wiki') {
+export function linkKey(target: string, form: 'wiki' | 'markdown', from: string): string | null {
+  // `[[#Heading]]`: the linking note itself.
+  if (target === '') return `p:${fold(withoutExt(from))}`;
+  if (form === 'wiki') {
     const t = target.replace(/^\.?\//, '');
     return t.includes('/') ? `p:${fold(withoutExt(posix.normalize(t)))}` : `n:${fold(withoutExt(t))}`;
   }
@@ -39,6 +42,33 @@ export function linkKey(target: string, kind: string, from: string): string | nu
   const resolved = posix.normalize(base);
   if (resolved === '..' || resolved.startsWith('../') || resolved === '.' || resolved === '') return null;
   return `p:${fold(withoutExt(resolved))}`;
+}
+
+/**
+ * The key of an alias: what a broken link's key is compared with to name the note it may
+ * have meant (`aliasOf`). `'a:'` + the alias as a name key is written (`[[AI]]` asks for
+ * `n:ai`, the alias "AI" is `a:ai`), so the two meet by swapping the prefix.
+ */
+export function aliasKey(alias: string): string {
+  return `a:${fold(alias)}`;
+}
+
+/**
+ * A heading as anchors are compared with it (SPEC §3: case-insensitive, spaces
+ * collapsed): the characters a link cannot hold (`# | ^ : % [ ]`, which Obsidian leaves
+ * out when it writes a link to a heading) count as spaces.
+ */
+export function headingKey(text: string): string {
+  return fold(text).replace(/[#|^:%[\]\s]+/g, ' ').trim();
+}
+
+/**
+ * An anchor as it is compared: `^id` with block ids (any case), else with headings by
+ * `headingKey`; `Part#Sub` names the heading `Sub`.
+ */
+export function anchorKey(anchor: string): string {
+  if (anchor.startsWith('^')) return anchor.toLowerCase();
+  return headingKey(anchor.slice(anchor.lastIndexOf('#') + 1));
 }
 
 /** The folder of a path, with a trailing '/' ('' at the root): as SQL computes it in the resolver. */

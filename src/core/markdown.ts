@@ -1,48 +1,41 @@
 /**
- * Pure: one pass over a markdown body that collects the first `# ` heading, inline tags,
- * links and tasks — skipping fenced code, indented code and inline code, where none of
- * those exist.
+ * Pure: one pass over a markdown body that hands each line outside code and comments to
+ * the extractors in `extract/` (headings, blocks, tasks, fields, links, tags). Fenced code,
+ * indented code, inline code and `%%comments%%` (inline or over several lines,
+ * https://help.obsidian.md/syntax#Comments) hide everything; list items are followed so that
+ * fields on a task's lines go to the task.
  */
-import { nfc } from './nfc.js';
+import { extractBlock } from './extract/blocks.js';
+import { extractFields } from './extract/fields.js';
+import type { Extractor, Found, ItemPart, Line } from './extract/found.js';
+import { extractHeading } from './extract/headings.js';
+import { extractLinks } from './extract/links.js';
+import { extractTags, isSpace } from './extract/tags.js';
+import { extractTask, TASK_ITEM } from './extract/tasks.js';
 
-export interface Link {
-  target: string;
-  kind: 'wiki' | 'markdown';
-}
+export type { Block, Field, Found, Heading, Link, Task } from './extract/found.js';
 
-export interface Task {
-  /** 1-based line in the file (frontmatter lines counted). */
-  line: number;
-  text: string;
-  done: boolean;
-}
-
-export interface MarkdownScan {
-  firstHeading: string | null;
-  /** Inline tags as written (without `#`), not yet normalised. */
-  tags: string[];
-  links: Link[];
-  tasks: Task[];
-}
+/**
+ * In this order: links blank their targets in `line.text` before tags are read (a link
+ * target is no tag); the rest read the line as it came.
+ */
+const EXTRACTORS: readonly Extractor[] = [extractHeading, extractBlock, extractTask, extractFields, extractLinks, extractTags];
 
 /** Indentation is checked by the caller; a backtick fence's info string has no backtick (else it is inline code). */
 const FENCE_OPEN = /^[ \t]*(?:(`{3,})[^`]*|(~{3,}).*)$/;
 const LIST_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
-const TASK = /^[ \t]*[-*+][ \t]+\[([ xX])\](?:[ \t]+(.*))?$/;
-const H1 = /^ {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
-const WIKILINK = /!?\[\[([^[\]\n]+?)\]\]/g;
-const MD_LINK = /(!?)\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^\s)]+)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?\s*\)/g;
-const HAS_NON_DIGIT = /\P{Nd}/u;
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+/** What some extractor looks for: `[` links and fields, `#` headings and tags, `^` block ids, `:` fields. */
+const MARKUP = /[[#^:]/;
 
 /** Scans `body`, whose first line is line `firstLine` of the file. */
-export function scanMarkdown(body: string, firstLine: number): MarkdownScan {
-  const scan: MarkdownScan = { firstHeading: null, tags: [], links: [], tasks: [] };
-  const seenLinks = new Set<string>();
+export function scanMarkdown(body: string, firstLine: number): Found {
+  const found: Found = { tags: [], links: [], tasks: [], headings: [], blocks: [], fields: [] };
   const lines = body.split('\n');
   let fence: Fence | null = null;
+  let inComment = false;
   let previousBlank = true;
   let inList = false;
+  let item: 'item' | 'task' | null = null;
   let inIndentedCode = false;
 
   for (let i = 0; i < lines.length; i++) {
@@ -50,6 +43,15 @@ export function scanMarkdown(body: string, firstLine: number): MarkdownScan {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (fence) {
       if (closesFence(line, fence)) fence = null;
+      continue;
+    }
+    const number = firstLine + i;
+    if (inComment) {
+      // A line that opens inside a comment has no structure of its own (no fence, list
+      // or heading): what follows the comment's end is read as text.
+      const visible = hideCodeAndComments(line, true);
+      inComment = visible.inComment;
+      if (!inComment) extract({ number, source: visible.source, text: visible.text, item: item === null ? 'none' : `${item}-text` }, found);
       continue;
     }
     const { indent, first } = leading(line);
@@ -74,14 +76,31 @@ export function scanMarkdown(body: string, firstLine: number): MarkdownScan {
         continue;
       }
     }
-    if ((c === 45 || c === 42 || c === 43 || (c >= 48 && c <= 57)) && LIST_ITEM.test(line)) inList = true;
-    // A paragraph after a blank line, or a heading, at column 0 ends the list.
-    else if (indent === 0 && (previousBlank || c === 35)) inList = false;
+    const visible = hideCodeAndComments(line, false);
+    inComment = visible.inComment;
+    let part: ItemPart = 'none';
+    if ((c === 45 || c === 42 || c === 43 || (c >= 48 && c <= 57)) && LIST_ITEM.test(visible.source)) {
+      inList = true;
+      item = TASK_ITEM.test(visible.source) ? 'task' : 'item';
+      part = item;
+    } else if (indent === 0 && (previousBlank || c === 35)) {
+      // A paragraph after a blank line, or a heading, at column 0 ends the list.
+      inList = false;
+      item = null;
+    } else if (inList && item !== null) {
+      part = `${item}-text`;
+    }
     previousBlank = false;
-
-    readLine(line, firstLine + i, scan, seenLinks);
+    // Every extractor looks for one of these first (a task is a list item): a line of
+    // plain prose has nothing to give, and most lines are plain prose.
+    if (part === 'none' && !MARKUP.test(visible.text)) continue;
+    extract({ number, source: visible.source, text: visible.text, item: part }, found);
   }
-  return scan;
+  return found;
+}
+
+function extract(line: Line, found: Found): void {
+  for (const extractor of EXTRACTORS) extractor(line, found);
 }
 
 /** Indentation width (tabs to multiples of 4) and the index of the first non-blank character (-1: blank line). */
@@ -109,80 +128,40 @@ function closesFence(line: string, fence: Fence): boolean {
   return m !== null && m[1]![0] === fence.char && m[1]!.length >= fence.length && leading(line).indent <= fence.indent + 3;
 }
 
-function readLine(line: string, lineNumber: number, scan: MarkdownScan, seenLinks: Set<string>): void {
-  const hasBracket = line.includes('[');
-  const hasHash = line.includes('#');
-  if (!hasBracket && !hasHash) return;
-  if (hasBracket) {
-    const task = TASK.exec(line);
-    if (task) scan.tasks.push({ line: lineNumber, text: (task[2] ?? '').trim(), done: task[1] !== ' ' });
-  }
-  if (scan.firstHeading === null && hasHash) {
-    const h1 = H1.exec(line);
-    if (h1 && h1[1]!.trim() !== '') scan.firstHeading = h1[1]!.trim();
-  }
-
-  // Inline code hides everything; link targets are not tags (`[[#heading]]`, `](#anchor)`).
-  let text = line.includes('`') ? blankInlineCode(line) : line;
-  if (text.includes('[')) {
-    text = text.replace(WIKILINK, (whole, inner: string) => {
-      const target = inner.split('|')[0]!.split('#')[0]!.trim();
-      if (target !== '') addLink(scan, seenLinks, target, 'wiki');
-      return blank(whole);
-    });
-    text = text.replace(MD_LINK, (whole, bang: string, dest: string) => {
-      const target = markdownTarget(dest);
-      if (bang === '' && target !== null) addLink(scan, seenLinks, target, 'markdown');
-      return whole.slice(0, whole.indexOf('](') + 1) + blank(whole.slice(whole.indexOf('](') + 1));
-    });
-  }
-  if (hasHash) readTags(text, scan.tags);
-}
-
 /**
- * Inline tags: `#` at line start or after whitespace, `(` or `[`, then a run of
- * characters up to whitespace or punctuation that ends tags.
+ * The line with `%%comments%%` blanked to spaces (`source`), and with code spans blanked
+ * too (`text`), whichever opens first winning (`` `%%` `` is code, `%% `x` %%` a comment);
+ * and whether a comment is still open at the line's end.
+ * @param inComment the line starts inside a comment opened on an earlier line
  */
-function readTags(text: string, out: string[]): void {
-  for (let i = text.indexOf('#'); i !== -1; i = text.indexOf('#', i + 1)) {
-    if (i > 0) {
-      const before = text.charCodeAt(i - 1);
-      if (!(isSpace(before) || before === 40 || before === 91)) continue;
-    }
-    let end = i + 1;
-    while (end < text.length && !endsTag(text.charCodeAt(end))) end++;
-    if (end === i + 1) continue;
-    if (text.charCodeAt(end) === 35) continue; // `#a#b` is not a tag
-    const run = text.slice(i + 1, end);
-    if (HAS_NON_DIGIT.test(run)) out.push(run); // `#123` is an issue number, not a tag
-    i = end - 1;
-  }
-}
-
-/** ASCII characters that end a tag (besides whitespace); `#` too, so `#a#b` can be refused. */
-const TAG_END = new Uint8Array(128);
-for (const ch of ',.;:!?\'"`()[]{}<>|\\^~=+*&%$@#') TAG_END[ch.charCodeAt(0)] = 1;
-
-function endsTag(c: number): boolean {
-  return c < 128 ? TAG_END[c] === 1 || c === 32 || (c >= 9 && c <= 13) : isSpace(c);
-}
-
-/** JavaScript's `\s`, by code unit. */
-function isSpace(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-
-/** Blanks code spans: a run of backticks up to the next run of the same length. */
-function blankInlineCode(line: string): string {
-  let out = '';
+function hideCodeAndComments(line: string, inComment: boolean): { source: string; text: string; inComment: boolean } {
+  if (!inComment && !line.includes('`') && !line.includes('%%')) return { source: line, text: line, inComment: false };
+  let source = '';
+  let text = '';
   let i = 0;
+  if (inComment) {
+    const close = line.indexOf('%%');
+    if (close === -1) return { source: '', text: '', inComment: true };
+    source = text = ' '.repeat(close + 2);
+    i = close + 2;
+  }
   while (i < line.length) {
-    const open = line.indexOf('`', i);
-    if (open === -1) break;
-    let end = open;
+    const tick = line.indexOf('`', i);
+    const comment = line.indexOf('%%', i);
+    if (comment !== -1 && (tick === -1 || comment < tick)) {
+      const close = line.indexOf('%%', comment + 2);
+      const end = close === -1 ? line.length : close + 2;
+      const hidden = line.slice(i, comment) + ' '.repeat(end - comment);
+      source += hidden;
+      text += hidden;
+      i = end;
+      if (close === -1) return { source, text, inComment: true };
+      continue;
+    }
+    if (tick === -1) break;
+    let end = tick;
     while (line[end] === '`') end++;
-    const ticks = line.slice(open, end);
+    const ticks = line.slice(tick, end);
     let close = line.indexOf(ticks, end);
     while (close !== -1 && line[close + ticks.length] === '`') {
       let skip = close;
@@ -190,41 +169,16 @@ function blankInlineCode(line: string): string {
       close = line.indexOf(ticks, skip);
     }
     if (close === -1) {
-      out += line.slice(i, end);
+      // An unclosed run of backticks is plain text.
+      source += line.slice(i, end);
+      text += line.slice(i, end);
       i = end;
       continue;
     }
-    out += line.slice(i, open) + blank(line.slice(open, close + ticks.length));
+    const span = line.slice(tick, close + ticks.length);
+    source += line.slice(i, tick) + span;
+    text += line.slice(i, tick) + '.'.repeat(span.length);
     i = close + ticks.length;
   }
-  return out + line.slice(i);
-}
-
-/**
- * Hides code spans and link parts from the tag reader. `.` ends a tag but cannot start
- * one, so `[[x]]#a`, `](x.md)#a` and `` `x`#a `` stay non-tags, as in the original text.
- */
-function blank(s: string): string {
-  return '.'.repeat(s.length);
-}
-
-/** The link target of a markdown link destination, or null for URLs and bare anchors. */
-function markdownTarget(dest: string): string | null {
-  let d = dest.startsWith('<') ? dest.slice(1, -1) : dest;
-  if (URL_SCHEME.test(d) || d.startsWith('//')) return null;
-  d = d.replace(/[?#].*$/, '');
-  if (d === '') return null;
-  try {
-    d = decodeURI(d);
-  } catch {
-    // keep it as written when the escapes are malformed
-  }
-  return nfc(d);
-}
-
-function addLink(scan: MarkdownScan, seen: Set<string>, target: string, kind: Link['kind']): void {
-  const key = `${kind}\0${target}`;
-  if (seen.has(key)) return;
-  seen.add(key);
-  scan.links.push({ target: nfc(target), kind });
+  return { source: source + line.slice(i), text: text + line.slice(i), inComment: false };
 }

@@ -3,11 +3,15 @@
  * No I/O here; every rule of SPEC §2 that concerns a file's content lives in this module
  * (the markdown scanning itself is in `markdown.ts`).
  */
+import { calendarDate } from './dates.js';
+import { aliasesOf } from './extract/aliases.js';
+import { frontmatterFields } from './extract/field-value.js';
+import { isSpace } from './extract/tags.js';
 import { readFrontmatter } from './frontmatter.js';
-import { scanMarkdown, type Link, type Task } from './markdown.js';
+import { scanMarkdown, type Block, type Field, type Heading, type Link, type Task } from './markdown.js';
 import { nfc } from './nfc.js';
 
-export type { Link, Task } from './markdown.js';
+export type { Block, Field, Heading, Link, Task } from './markdown.js';
 
 export interface ParsedEntry {
   title: string;
@@ -22,8 +26,15 @@ export interface ParsedEntry {
   wordCount: number;
   /** Sorted, unique, lowercased, NFC; nested tags expanded to their parents. */
   tags: string[];
+  /** One per occurrence, in the order written. */
   links: Link[];
   tasks: Task[];
+  headings: Heading[];
+  blocks: Block[];
+  /** Frontmatter `aliases` / `alias`. */
+  aliases: string[];
+  /** Frontmatter fields (flattened), then the body's inline fields, in the order written. */
+  fields: Field[];
   /** Why the frontmatter could not be read (with its line), or null. */
   error: string | null;
   /**
@@ -44,8 +55,10 @@ export function parseEntry(path: string, text: string): ParsedEntry {
   const firstBodyLine = countNewlines(content, fm.bodyStart) + 1;
   const scan = scanMarkdown(body, firstBodyLine);
 
+  const firstH1 = scan.headings.find((h) => h.level === 1)?.text ?? null;
+
   return {
-    title: titleOf(fm.data, scan.firstHeading, path),
+    title: titleOf(fm.data, firstH1, path),
     date: dateOf(fm.data, path),
     frontmatter: fm.data,
     body,
@@ -54,6 +67,10 @@ export function parseEntry(path: string, text: string): ParsedEntry {
     tags: expandTags([...frontmatterTags(fm.data), ...scan.tags]),
     links: scan.links,
     tasks: scan.tasks,
+    headings: scan.headings,
+    blocks: scan.blocks,
+    aliases: aliasesOf(fm.data),
+    fields: [...frontmatterFields(fm.data), ...scan.fields],
     error: fm.error,
     warning: fm.warning,
   };
@@ -65,17 +82,23 @@ function countNewlines(text: string, end: number): number {
   return n;
 }
 
-const WHITESPACE_RUN = /\s+/g;
-
-/** Whitespace-separated words: whitespace runs + 1, less the leading/trailing ones (no allocation). */
+/**
+ * Whitespace-separated words: the runs of characters that are not JavaScript's `\s`,
+ * counted in one pass over the code units (~25 % faster than stepping a /\s+/g regex
+ * through the body, the hottest function of parsing).
+ */
 function countWords(body: string): number {
-  if (body === '') return 0;
-  let runs = 0;
-  WHITESPACE_RUN.lastIndex = 0;
-  while (WHITESPACE_RUN.test(body)) runs++;
-  const leading = /^\s/.test(body) ? 1 : 0;
-  const trailing = /\s$/.test(body) ? 1 : 0;
-  return Math.max(0, runs + 1 - leading - trailing);
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 32 || c === 10 || isSpace(c)) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      words++;
+    }
+  }
+  return words;
 }
 
 function titleOf(data: Record<string, unknown>, heading: string | null, path: string): string {
@@ -98,15 +121,6 @@ function dateOf(data: Record<string, unknown>, path: string): string | null {
     if (d) return d;
   }
   return dateFromFileName(baseName(path));
-}
-
-/** `YYYY-MM-DD` if the numbers form a real calendar date, else null. */
-function calendarDate(y: number, m: number, d: number): string | null {
-  if (m < 1 || m > 12 || d < 1 || d > 31) return null;
-  const t = new Date(Date.UTC(2000, m - 1, d));
-  t.setUTCFullYear(y, m - 1, d); // Date.UTC maps years 0–99 to 1900–1999
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return null;
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /** A date-only string, a string starting with one, or a YAML timestamp (`2024-1-5 10:00`). */

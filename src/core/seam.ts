@@ -4,7 +4,7 @@
  * engines (native SQLite in WAL mode, sql.js in memory) implement them with the same SQL;
  * no caller ever holds a handle that runs arbitrary SQL.
  */
-import type { Link, Task } from './parse.js';
+import type { Block, Field, Heading, Link, Task } from './parse.js';
 
 export type EngineName = 'native' | 'wasm';
 
@@ -39,6 +39,10 @@ export interface EntryRecord {
   tags: string[];
   links: Link[];
   tasks: Task[];
+  headings: Heading[];
+  blocks: Block[];
+  aliases: string[];
+  fields: Field[];
 }
 
 export type Trigger = 'startup' | 'watch' | 'manual' | 'scheduled' | 'cli';
@@ -101,6 +105,13 @@ export interface EntryStore {
   refreshStat(id: number, size: number, mtimeMs: number, racyCheckedMs: number | null): void;
   /** @returns the word count the entry had */
   removeEntry(id: number): number;
+  /**
+   * Entries whose derived rows an older parser made (an upgraded index): a run reads them
+   * again, even when their stat is unchanged, and rewrites those rows with `rederiveEntry`.
+   */
+  staleEntries(): Set<number>;
+  /** Same bytes, read by today's parser: its rows rewritten, with no new `indexed_at` (no event either: the file did not change). */
+  rederiveEntry(id: number, e: EntryRecord, racyCheckedMs: number | null): void;
 
   setFileError(path: string, runId: number, at: string, message: string): void;
   /** After a successful read of unchanged bytes: the only error left is the entry's own. */
@@ -212,6 +223,10 @@ export interface EntryQuery {
   tag?: string;
   from?: string;
   to?: string;
+  /** `a/b`: the entries under that folder (any depth). */
+  folder?: string;
+  /** All must hold. */
+  fields?: FieldFilter[];
   limit: number;
   offset: number;
 }
@@ -220,7 +235,34 @@ export interface LinkRow {
   target: string;
   kind: string;
   targetId: number | null;
+  anchor: string | null;
+  /** Whether the target has the heading or block the anchor names; null without an anchor or a target. */
+  anchorOk: boolean | null;
+  line: number;
 }
+
+export interface HeadingRow {
+  level: number;
+  text: string;
+  line: number;
+}
+
+export interface FieldRow {
+  key: string;
+  value: string;
+  type: string;
+  num: number | null;
+  source: string;
+  line: number | null;
+}
+
+/** A field key in use: in how many entries, with which types of value. */
+export interface FieldSummary {
+  key: string;
+  count: number;
+  types: string[];
+}
+
 
 export interface EntryRef {
   id: number;
@@ -242,17 +284,25 @@ export interface EntryDetail {
   indexedAt: string;
   error: string | null;
   tags: string[];
+  aliases: string[];
+  headings: HeadingRow[];
+  fields: FieldRow[];
   links: LinkRow[];
-  tasks: Array<{ line: number; text: string; done: boolean }>;
+  tasks: TaskDetail[];
   backlinks: EntryRef[];
   history: EventRow[];
 }
 
+/** A link that resolves to no entry, or whose target lacks the heading or block it names. */
 export interface BrokenLink {
   entryId: number;
   path: string;
   target: string;
   kind: string;
+  anchor: string | null;
+  line: number;
+  /** For a link to no entry: the path of a note that has the target as an alias, else null. */
+  aliasOf: string | null;
 }
 
 export interface ActivityYear {
@@ -346,6 +396,8 @@ export interface IndexReader {
   tagCounts(prefix: string | null, limit: number): Array<{ tag: string; count: number }>;
   /** Tasks by due date (none last), then path and line. */
   tasks(query: TaskQuery): { total: number; tasks: TaskRow[] };
+  /** The field keys in use (frontmatter and inline), in how many entries, most used first. */
+  fields(): FieldSummary[];
   /** Paths after `after` in path order (null: from the start): the resource list's pages. */
   paths(after: string | null, limit: number): Array<{ path: string; title: string }>;
   /** The newest entry_events id (0 when none): where a change feed starts. */
@@ -454,8 +506,9 @@ export interface Change {
 
 export interface TaskQuery {
   status?: 'open' | 'done';
-  /** YYYY-MM-DD: tasks due before that day. */
+  /** YYYY-MM-DD: tasks due before that day (not on it); tasks without a due date are left out. */
   dueBefore?: string;
+  /** Tasks of the entries with this tag. */
   tag?: string;
   limit: number;
   offset: number;
@@ -507,4 +560,8 @@ export interface OpenedIndex {
   file: IndexFile;
   /** Why the file on disk was not used (corrupt, truncated, other schema), when it was not. */
   rebuiltBecause: string | null;
+  /** The schema version the file had when it was upgraded in place on opening, else null. */
+  upgradedFrom: string | null;
+  /** After a rebuild: the user's own tables and views made again in the new index, and those that could not be. */
+  carried: { carried: string[]; lost: string[] } | null;
 }

@@ -16,7 +16,7 @@ import { badRequestResponse, defaultConnectionLimits, guard, hardenServer, httpS
 import { StatusSource, type StatusDeps } from '../core/status.js';
 import { renderMetrics, type RunMetrics } from './metrics.js';
 import { EventHub, type EventSources } from './events.js';
-import { dateParam, dateRange, idParam, intParam, optionalIntParam, textParam, wellFormedQuery } from './params.js';
+import { choiceParam, dateParam, dateRange, fieldParams, folderParam, idParam, intParam, optionalIntParam, tagParam, textParam, wellFormedQuery } from './params.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { localDay } from '../core/days.js';
 
@@ -112,12 +112,15 @@ export function createApp(deps: AppDeps): Hono {
 
   get('/api/entries', heavy((c) => {
     const q = textParam(c, 'q', MAX_QUERY_CHARS);
-    const tag = textParam(c, 'tag', MAX_TAG_CHARS);
+    const tag = tagParam(c, MAX_TAG_CHARS);
+    const folder = folderParam(c, MAX_QUERY_CHARS);
     return c.json(
       queries.entries({
         ...(q !== undefined ? { q } : {}),
-        ...(tag !== undefined && tag.trim() !== '' ? { tag: tag.trim().replace(/^#/, '').normalize('NFC').toLowerCase() } : {}),
+        ...(tag !== undefined ? { tag } : {}),
         ...dateRange(c),
+        ...(folder !== undefined ? { folder } : {}),
+        fields: fieldParams(c, MAX_QUERY_CHARS),
         limit: intParam(c, 'limit', 50, 1, 500),
         offset: intParam(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
       }),
@@ -132,6 +135,21 @@ export function createApp(deps: AppDeps): Hono {
   }));
 
   get('/api/tags', heavy((c) => c.json({ tags: queries.tags() })));
+  get('/api/fields', heavy((c) => c.json({ fields: queries.fields() })));
+  get('/api/tasks', heavy((c) => {
+    const status = choiceParam(c, 'status', ['open', 'done'] as const);
+    const dueBefore = dateParam(c, 'due_before');
+    const tag = tagParam(c, MAX_TAG_CHARS);
+    return c.json(
+      queries.tasks({
+        ...(status !== undefined ? { status } : {}),
+        ...(dueBefore !== undefined ? { dueBefore } : {}),
+        ...(tag !== undefined ? { tag } : {}),
+        limit: intParam(c, 'limit', 100, 1, 1000),
+        offset: intParam(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
+      }),
+    );
+  }));
   get('/api/errors', heavy((c) => c.json({ errors: queries.fileErrors() })));
   get('/api/activity', heavy((c) => c.json(queries.activity(optionalIntParam(c, 'year', 1, 9999)))));
   get('/api/stats/daily', heavy((c) => {

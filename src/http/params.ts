@@ -4,6 +4,10 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { FieldFilter } from '../core/seam.js';
+
+/** Parameters that may be given more than once (each one more condition). */
+const REPEATABLE = new Set(['field']);
 
 /**
  * The query string must decode (no stray `%`, no broken UTF-8) and name each parameter
@@ -26,7 +30,7 @@ export function wellFormedQuery(): MiddlewareHandler {
         } catch {
           throw new HTTPException(400, { message: `malformed query string: "${part.slice(0, 100)}" is not valid percent-encoded UTF-8` });
         }
-        if (seen.has(name)) throw new HTTPException(400, { message: `query parameter "${name.slice(0, 100)}" is given more than once` });
+        if (seen.has(name) && !REPEATABLE.has(name)) throw new HTTPException(400, { message: `query parameter "${name.slice(0, 100)}" is given more than once` });
         seen.add(name);
       }
     }
@@ -70,7 +74,7 @@ export function dateRange(c: Context): { from?: string; to?: string } {
   return out;
 }
 
-/** A calendar date YYYY-MM-DD (a real one: not 2024-02-30), or undefined when absent or empty. */
+/** A calendar date `YYYY-MM-DD`, or undefined when not given. */
 export function dateParam(c: Context, name: string): string | undefined {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return undefined;
@@ -78,4 +82,36 @@ export function dateParam(c: Context, name: string): string | undefined {
   const valid = m && !Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw);
   if (!valid) throw new HTTPException(400, { message: `${name} must be a date YYYY-MM-DD, not "${raw}"` });
   return raw;
+}
+
+/** A tag as stored (lowercased, NFC, without `#`), or undefined when not given. */
+export function tagParam(c: Context, max: number): string | undefined {
+  const tag = textParam(c, 'tag', max)?.trim();
+  return tag === undefined || tag === '' ? undefined : tag.replace(/^#/, '').normalize('NFC').toLowerCase();
+}
+
+/** `folder=a/b`: a folder of the journal, without leading or trailing slashes ('' is none). */
+export function folderParam(c: Context, max: number): string | undefined {
+  const folder = textParam(c, 'folder', max)?.trim().replace(/^(\.\/)+/, '').replace(/^\/+|\/+$/g, '');
+  return folder === undefined || folder === '' ? undefined : folder.normalize('NFC');
+}
+
+/** Every `field=key` (has it) and `field=key:value` (equal; the value after the first `:`), case-insensitive. */
+export function fieldParams(c: Context, max: number): FieldFilter[] {
+  return (c.req.queries('field') ?? []).map((raw) => {
+    if (raw.length > max) throw new HTTPException(400, { message: `field is too long: ${raw.length} characters, at most ${max}` });
+    const colon = raw.indexOf(':');
+    const key = (colon === -1 ? raw : raw.slice(0, colon)).trim();
+    const value = colon === -1 ? null : raw.slice(colon + 1).trim();
+    if (key === '' || value === '') throw new HTTPException(400, { message: `field must be key or key:value, not "${raw.slice(0, 100)}"` });
+    return { key, value };
+  });
+}
+
+/** One of `allowed`, or undefined when not given. */
+export function choiceParam<T extends string>(c: Context, name: string, allowed: readonly T[]): T | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '') return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new HTTPException(400, { message: `${name} must be ${allowed.join(' or ')}, not "${raw.slice(0, 100)}"` });
+  return raw as T;
 }

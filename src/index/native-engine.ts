@@ -8,8 +8,10 @@ import { foreignFile, inspectIndexFile, otherSchema, removeIndexFiles } from './
 import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
 import { NativeDatabase, type loadNative } from './native-database.js';
 import { Queries } from './queries.js';
-import { APPLICATION_ID, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
+import { APPLICATION_ID, ensureChildIndexes, NATIVE_PAGE_SIZE, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, writeSchema } from './schema.js';
 import { SqlSyncStore } from './store.js';
+import { readUserObjects, restoreUserObjects, type UserObjects } from './carry.js';
+import { bringUpToDate, upgradeSteps } from './migrations.js';
 import { errorMessage } from '../core/errors.js';
 
 type NativeModule = Extract<ReturnType<typeof loadNative>, { ok: true }>;
@@ -47,35 +49,60 @@ export function openNative(native: NativeModule, file: string, journalRoot: stri
   const verdict = fresh !== null ? { kind: 'damaged' as const, why: fresh } : inspectIndexFile(file, ownPath);
   if (verdict.kind === 'foreign') throw foreignFile(file, verdict.why);
   let rebuiltBecause: string | null = verdict.kind === 'damaged' ? verdict.why : null;
+  let upgradedFrom: string | null = null;
   let treatAsInkdex = verdict.kind === 'inkdex';
   if (verdict.kind === 'unmarked-sqlite') {
     const version = readUnmarkedVersion(native, file);
     if (version === null) throw foreignFile(file, "it is another program's SQLite database");
     // The current version without the mark: a new index whose header had not reached the
-    // file when its process died (the mark is in the log until the first checkpoint).
-    if (version === SCHEMA_VERSION) treatAsInkdex = true;
+    // file when its process died (the mark is in the log until the first checkpoint); or
+    // an older one, to upgrade.
+    if (version === SCHEMA_VERSION || upgradeSteps(version) !== null) treatAsInkdex = true;
     else rebuiltBecause = otherSchema(version);
   }
   let db: NativeDatabase | null = null;
+  let userObjects: UserObjects | null = null;
   if (treatAsInkdex) {
     db = NativeDatabase.open(native.Database, file);
-    const why = unusable(db, file);
-    if (why !== null) {
+    const state = damage(db) ?? bringUpToDate(db);
+    if ('rebuild' in state) {
+      userObjects = readUserObjects(db, state.version);
       db.close();
       db = null;
-      rebuiltBecause = why;
+      rebuiltBecause = state.rebuild;
+    } else {
+      upgradedFrom = state.upgradedFrom;
     }
+  } else if (rebuiltBecause !== null) {
+    userObjects = userObjectsIn(native, file);
   }
+  let carried: OpenedIndex['carried'] = null;
   if (db === null) {
     removeIndexFiles(file);
     db = NativeDatabase.open(native.Database, file);
     create(db);
+    if (userObjects) carried = restoreUserObjects(db, userObjects);
   }
   configure(db);
+  ensureChildIndexes(db);
   const store = new SqlSyncStore(db);
   store.setMeta('journal_root', journalRoot);
   store.setMeta(OPEN_MARK, '1');
-  return { store, reader: new Queries(db), file: new NativeIndexFile(db, file, () => store.setMeta(OPEN_MARK, '0')), rebuiltBecause };
+  return { store, reader: new Queries(db), file: new NativeIndexFile(db, file, () => store.setMeta(OPEN_MARK, '0')), rebuiltBecause, upgradedFrom, carried };
+}
+
+/** The user's objects in an inkdex file about to be rebuilt without being opened as an index (damaged, unknown version); null when it cannot be read at all. */
+function userObjectsIn(native: NativeModule, file: string): UserObjects | null {
+  try {
+    const db = NativeDatabase.open(native.Database, file);
+    try {
+      return readUserObjects(db, null);
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return { tables: [], others: [], lost: [`anything of the old file (${errorMessage(err)})`] };
+  }
 }
 
 /**
@@ -101,21 +128,19 @@ function readUnmarkedVersion(native: NativeModule, file: string): string | null 
   }
 }
 
-/** Why an inkdex index cannot be used as it is (other schema, damaged pages), or null. */
-function unusable(db: NativeDatabase, file: string): string | null {
+/** Why an inkdex index is damaged, or null (then its version is looked at: bringUpToDate). */
+function damage(db: NativeDatabase): { rebuild: string; version: null } | null {
   try {
-    const version = db.get<{ version: string }>(VERSION_SQL)?.version ?? null;
-    if (version !== SCHEMA_VERSION) return otherSchema(version);
     // Damage in pages the header does not describe shows only on reading them: after a
     // process died with the index open, check them all.
     const mark = db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [OPEN_MARK]);
     if (mark?.value === '1') {
       const result = db.all<{ quick_check: string }>('PRAGMA quick_check(1)');
-      if (result[0]?.quick_check !== 'ok') return `it is damaged (${result[0]?.quick_check ?? 'quick_check failed'})`;
+      if (result[0]?.quick_check !== 'ok') return { rebuild: `it is damaged (${result[0]?.quick_check ?? 'quick_check failed'})`, version: null };
     }
     return null;
   } catch (err) {
-    return `it cannot be read (${errorMessage(err)})`;
+    return { rebuild: `it cannot be read (${errorMessage(err)})`, version: null };
   }
 }
 

@@ -14,6 +14,8 @@ import type { EngineName, OpenedIndex } from '../core/seam.js';
 import { chooseEngine, namedEngine, type NativeModule } from './engine.js';
 import { openNative } from './native-engine.js';
 import { openWasm, startReadingWasm } from './wasm-engine.js';
+import { carriedLine } from './carry.js';
+import { SCHEMA_VERSION } from './schema.js';
 
 /** What opening an index needs to know (the command's Config has all of it). */
 export interface IndexOptions {
@@ -57,9 +59,17 @@ export async function openIndex(config: IndexOptions, log: (line: string) => voi
     ? await acquireLockHandedOver(config.db, `inkdex ${config.command}`, config.handOver.from, config.handOver.waitMs)
     : acquireLock(config.db, `inkdex ${config.command}`);
   const sayRebuilding = (why: string): void => log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
+  const sayWhatWasKept = (o: OpenedIndex): void => {
+    if (o.upgradedFrom !== null) {
+      log(`inkdex: upgraded the index ${config.db} in place from schema version ${o.upgradedFrom} to ${SCHEMA_VERSION} (entry ids and your own tables and views kept); this run reads every note again`);
+    }
+    const carried = o.carried && carriedLine(o.carried);
+    if (carried) log(`inkdex: ${carried} (entry ids are new)`);
+  };
   try {
     let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, ownPath, whileOpening) : await openWasmIndex(config, ownPath, whileOpening);
     if (opened.rebuiltBecause) sayRebuilding(opened.rebuiltBecause);
+    sayWhatWasKept(opened);
     opened.store.failInterruptedRuns(new Date().toISOString());
     let closed = false;
     const index: OpenIndex = {
@@ -71,9 +81,12 @@ export async function openIndex(config: IndexOptions, log: (line: string) => voi
         } catch {
           // it is damaged: closing it cleanly may fail
         }
-        removeIndexFiles(config.db);
+        // The native engine reads the user's own tables from the damaged file before it
+        // replaces it; the wasm engine's copy in memory is gone with the file.
+        if (engine.name === 'wasm') removeIndexFiles(config.db);
         opened = engine.name === 'native' ? openNative(engine.module, config.db, config.journal, ownPath, why) : await openWasm(config.db, config.journal, { reading: Promise.resolve(null), damaged: why, legacy: false });
-        Object.assign(index, { store: opened.store, reader: opened.reader, file: opened.file, rebuiltBecause: why });
+        sayWhatWasKept(opened);
+        Object.assign(index, { store: opened.store, reader: opened.reader, file: opened.file, rebuiltBecause: why, upgradedFrom: null, carried: opened.carried });
         return opened;
       },
       releaseLock: release,

@@ -4,6 +4,7 @@
  * same SQL for both engines.
  */
 import { bm25, RANK_FUNCTION, RANK_MATCHINFO } from './rank.js';
+import { aliasKey } from '../core/link-keys.js';
 import type { Connection } from './sql-connection.js';
 import { BadQueryError, errorMessage } from '../core/errors.js';
 import { closeMatches } from '../core/close-matches.js';
@@ -25,7 +26,10 @@ import {
   type EntryRef,
   type EntrySummary,
   type EventRow,
+  type FieldRow,
+  type FieldSummary,
   type FileErrorRow,
+  type HeadingRow,
   type IndexReader,
   type LinkRow,
   type ListedEntry,
@@ -33,6 +37,7 @@ import {
   type ListSort,
   type PeriodStats,
   type RunRow,
+  type TaskDetail,
   type SearchHit,
   type SearchQuery,
   type StatsSummary,
@@ -47,6 +52,7 @@ export const SNIPPET_CLOSE = '»';
 const RUN_COLUMNS = `id, trigger, kind, status, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs,
   scanned, added, updated, unchanged, moved, removed, errors, message`;
 const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind, content_hash AS contentHash';
+const TASK_COLUMNS = 't.line, t.text, t.done, t.due, t.scheduled, t.done_date AS doneDate, t.priority';
 const DAY_COLUMNS = `day, entries, words, added, updated, moved, removed, words_added AS wordsAdded, words_removed AS wordsRemoved`;
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
@@ -113,8 +119,8 @@ export class Queries implements IndexReader {
   }
 
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
-    const filters: EntryFilters = { ...(query.tag !== undefined ? { tag: query.tag } : {}), ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) };
-    const page = { limit: query.limit, offset: query.offset };
+    const { q: _q, limit, offset, ...filters } = query;
+    const page = { limit, offset };
     const found = query.q === undefined || query.q.trim() === '' ? this.page(filters, null, 'date', page, 'best') : this.match(query.q, (m) => this.page(filters, m, 'date', page, 'best'));
     return { total: found.total, entries: found.rows.map(({ score: _score, ...entry }) => entry) };
   }
@@ -230,24 +236,50 @@ export class Queries implements IndexReader {
       indexedAt: e.indexed_at,
       error: e.error,
       tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
-      links: this.db.all<LinkRow>('SELECT target, kind, target_id AS targetId FROM links WHERE entry_id = ? ORDER BY rowid', [id]),
-      tasks: this.db
-        .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
-        .map((t) => ({ ...t, done: t.done === 1 })),
+      aliases: this.db.all<{ alias: string }>('SELECT alias FROM aliases WHERE entry_id = ? ORDER BY rowid', [id]).map((r) => r.alias),
+      headings: this.db.all<HeadingRow>('SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY line', [id]),
+      fields: this.db.all<FieldRow>('SELECT key, value, type, num, source, line FROM fields WHERE entry_id = ? ORDER BY rowid', [id]),
+      links: this.db
+        .all<Omit<LinkRow, 'anchorOk'> & { anchorOk: number | null }>(
+          'SELECT target, kind, target_id AS targetId, anchor, anchor_ok AS anchorOk, line FROM links WHERE entry_id = ? ORDER BY rowid',
+          [id],
+        )
+        .map((l) => ({ ...l, anchorOk: l.anchorOk === null ? null : l.anchorOk === 1 })),
+      tasks: this.db.all<Omit<TaskDetail, 'done'> & { done: number }>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.entry_id = ? ORDER BY t.line`, [id]).map(taskDone),
       backlinks: this.backlinks(id),
       history: this.history(e.path),
     };
   }
 
-  /** Links that resolve to no entry, by linking path. */
+  /**
+   * Links that resolve to no entry, or whose anchor names a heading or block the target
+   * has not, by linking path and line. A link to no entry names the note that has its
+   * target as an alias (`'a:'` + the name it asks for, see link-keys.ts), the shortest path
+   * first.
+   */
   brokenLinks(limit: number, offset: number): { total: number; links: BrokenLink[] } {
-    const total = this.db.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE target_id IS NULL')!.n;
+    const broken = 'l.target_id IS NULL OR l.anchor_ok = 0';
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM links l WHERE ${broken}`)!.n;
     const links = this.db.all<BrokenLink>(
-      `SELECT l.entry_id AS entryId, e.path, l.target, l.kind FROM links l JOIN entries e ON e.id = l.entry_id
-       WHERE l.target_id IS NULL ORDER BY e.path, l.rowid LIMIT ? OFFSET ?`,
+      `SELECT l.entry_id AS entryId, e.path, l.target, l.kind, l.anchor, l.line,
+         CASE WHEN l.target_id IS NULL AND l.target_key IS NOT NULL THEN
+           (SELECT a.path FROM inkdex_keys k JOIN entries a ON a.id = k.entry_id WHERE k.key = 'a:' || substr(l.target_key, 3) ORDER BY length(a.path), a.path LIMIT 1)
+         END AS aliasOf
+       FROM links l JOIN entries e ON e.id = l.entry_id
+       WHERE ${broken} ORDER BY e.path, l.line, l.rowid LIMIT ? OFFSET ?`,
       [limit, offset],
     );
     return { total, links };
+  }
+
+  /** The field keys in use (keys differing only in case are one), in how many entries, most used first. */
+  fields(): FieldSummary[] {
+    return this.db
+      .all<{ key: string; count: number; types: string }>(
+        `SELECT min(key) AS key, count(DISTINCT entry_id) AS count, json_group_array(DISTINCT type) AS types
+         FROM fields GROUP BY key COLLATE NOCASE ORDER BY count DESC, key COLLATE NOCASE`,
+      )
+      .map((f) => ({ key: f.key, count: f.count, types: (JSON.parse(f.types) as string[]).sort() }));
   }
 
   read(id: number): EntryRead | undefined {
@@ -256,23 +288,19 @@ export class Queries implements IndexReader {
       [id],
     );
     if (!e) return undefined;
-    const frontmatter = JSON.parse(e.frontmatter) as Record<string, unknown>;
     return {
       id: e.id,
       path: e.path,
       title: e.title,
       date: e.date,
       tags: this.db.all<{ tag: string }>('SELECT tag FROM tags WHERE entry_id = ? ORDER BY tag', [id]).map((r) => r.tag),
-      aliases: aliasesOf(frontmatter),
-      frontmatter,
-      // Not in the schema yet (the Obsidian rules add fields and headings tables).
-      fields: [],
-      tasks: this.db
-        .all<{ line: number; text: string; done: number }>('SELECT line, text, done FROM tasks WHERE entry_id = ? ORDER BY line', [id])
-        .map((t) => ({ line: t.line, text: t.text, done: t.done === 1, due: null, scheduled: null, doneDate: null, priority: null })),
-      headings: [],
+      aliases: this.db.all<{ alias: string }>('SELECT alias FROM aliases WHERE entry_id = ? ORDER BY rowid', [id]).map((r) => r.alias),
+      frontmatter: JSON.parse(e.frontmatter) as unknown,
+      fields: this.db.all<{ key: string; value: string; type: string }>('SELECT key, value, type FROM fields WHERE entry_id = ? ORDER BY rowid', [id]),
+      tasks: this.db.all<Omit<TaskDetail, 'done'> & { done: number }>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.entry_id = ? ORDER BY t.line`, [id]).map(taskDone),
+      headings: this.db.all<HeadingRow>('SELECT level, text, line FROM headings WHERE entry_id = ? ORDER BY line', [id]),
       links: this.db.all<{ target: string; kind: string; anchor: string | null; targetPath: string | null }>(
-        'SELECT l.target, l.kind, NULL AS anchor, t.path AS targetPath FROM links l LEFT JOIN entries t ON t.id = l.target_id WHERE l.entry_id = ? ORDER BY l.rowid',
+        'SELECT l.target, l.kind, l.anchor, t.path AS targetPath FROM links l LEFT JOIN entries t ON t.id = l.target_id WHERE l.entry_id = ? ORDER BY l.rowid',
         [id],
       ),
       backlinks: this.backlinks(id),
@@ -282,8 +310,9 @@ export class Queries implements IndexReader {
 
   /**
    * By id; by path (as stored, else ignoring case, else with `.md` added; only as stored
-   * when `exact`); by title (as
-   * written, else ignoring case; the shortest path wins a tie).
+   * when `exact`); by title (as written, else ignoring case; the shortest path wins a
+   * tie), else by an alias (frontmatter `aliases`, matched the way link targets are:
+   * `'a:'` keys, any case).
    */
   find(name: EntryName): number | undefined {
     const id = (sql: string, params: Array<string | number>): number | undefined => this.db.get<{ id: number }>(sql, params)?.id;
@@ -301,7 +330,8 @@ export class Queries implements IndexReader {
     const t = nfc(name.title.trim());
     return (
       id('SELECT id FROM entries WHERE title = ? ORDER BY length(path), path LIMIT 1', [t]) ??
-      id('SELECT id FROM entries WHERE title = ? COLLATE NOCASE ORDER BY length(path), path LIMIT 1', [t])
+      id('SELECT id FROM entries WHERE title = ? COLLATE NOCASE ORDER BY length(path), path LIMIT 1', [t]) ??
+      id('SELECT e.id FROM inkdex_keys k JOIN entries e ON e.id = k.entry_id WHERE k.key = ? ORDER BY length(e.path), e.path LIMIT 1', [aliasKey(t)])
     );
   }
 
@@ -324,6 +354,7 @@ export class Queries implements IndexReader {
     );
   }
 
+  /** Tasks by due date (none last), then path and line. */
   tasks(query: TaskQuery): { total: number; tasks: TaskRow[] } {
     const clauses = ['1'];
     const params: Array<string | number> = [];
@@ -331,8 +362,10 @@ export class Queries implements IndexReader {
       clauses.push('t.done = ?');
       params.push(query.status === 'done' ? 1 : 0);
     }
-    // No due dates in the schema yet (the Obsidian rules add them): nothing is due before a day.
-    if (query.dueBefore !== undefined) clauses.push('0');
+    if (query.dueBefore !== undefined) {
+      clauses.push('t.due < ?');
+      params.push(query.dueBefore);
+    }
     if (query.tag !== undefined) {
       clauses.push('t.entry_id IN (SELECT entry_id FROM tags WHERE tag = ?)');
       params.push(query.tag);
@@ -340,13 +373,12 @@ export class Queries implements IndexReader {
     const where = clauses.join(' AND ');
     const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM tasks t WHERE ${where}`, params)!.n;
     const rows = this.db.all<Omit<TaskRow, 'done'> & { done: number }>(
-      `SELECT t.entry_id AS entryId, e.path, e.title, t.line, t.text, t.done,
-         NULL AS due, NULL AS scheduled, NULL AS doneDate, NULL AS priority
+      `SELECT t.entry_id AS entryId, e.path, e.title, ${TASK_COLUMNS}
        FROM tasks t JOIN entries e ON e.id = t.entry_id WHERE ${where}
-       ORDER BY e.path, t.line LIMIT ? OFFSET ?`,
+       ORDER BY t.due IS NULL, t.due, e.path, t.line LIMIT ? OFFSET ?`,
       [...params, query.limit, query.offset],
     );
-    return { total, tasks: rows.map((r) => ({ ...r, done: r.done === 1 })) };
+    return { total, tasks: rows.map(taskDone) };
   }
 
   paths(after: string | null, limit: number): Array<{ path: string; title: string }> {
@@ -448,35 +480,22 @@ function filters(query: EntryFilters): { where: string; params: Array<string | n
     clauses.push('e.date <= ?');
     params.push(query.to);
   }
-  if (query.folder !== undefined && query.folder !== '') {
-    const under = `${query.folder}/`;
-    clauses.push('substr(e.path, 1, length(?)) = ?');
-    params.push(under, under);
+  const folder = query.folder?.replace(/^\/+|\/+$/g, '') ?? '';
+  if (folder !== '') {
+    // A range over the path index: every path starting with `folder/` ('0' follows '/').
+    clauses.push('e.path >= ? AND e.path < ?');
+    params.push(`${folder}/`, `${folder}0`);
   }
   for (const f of query.fields ?? []) {
-    // Frontmatter keys only, until the schema has a fields table (the Obsidian rules):
-    // a list matches when one of its items does.
-    clauses.push(
-      `EXISTS (SELECT 1 FROM json_each(e.frontmatter) j WHERE lower(j.key) = lower(?)${
-        f.value === null
-          ? ''
-          : ` AND (lower(CAST(j.value AS TEXT)) = lower(?) OR (j.type = 'array' AND EXISTS (SELECT 1 FROM json_each(j.value) v WHERE lower(CAST(v.value AS TEXT)) = lower(?))))`
-      })`,
-    );
-    params.push(f.key, ...(f.value === null ? [] : [f.value, f.value]));
+    clauses.push(`e.id IN (SELECT entry_id FROM fields WHERE key = ? COLLATE NOCASE${f.value === null ? '' : ' AND value = ? COLLATE NOCASE'})`);
+    params.push(f.key, ...(f.value === null ? [] : [f.value]));
   }
   return { where: clauses.join(' AND '), params };
 }
 
-/** Frontmatter `aliases` (a list or a string) and the legacy `alias`. */
-function aliasesOf(frontmatter: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(frontmatter)) {
-    if (!/^alias(es)?$/i.test(key)) continue;
-    const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
-    for (const item of items) if (typeof item === 'string' && item.trim() !== '') out.push(item.trim());
-  }
-  return [...new Set(out)];
+/** SQLite's 1/0 as a boolean. */
+function taskDone<T extends { done: number }>(t: T): Omit<T, 'done'> & { done: boolean } {
+  return { ...t, done: t.done === 1 };
 }
 
 function plainSnippet(text: string): string {

@@ -10,6 +10,7 @@ import type { EngineName, IndexReader } from '../core/seam.js';
 import { inspectIndexFile } from './index-file-check.js';
 import { loadNative, NativeDatabase } from './native-database.js';
 import { Queries } from './queries.js';
+import { upgradeSteps } from './migrations.js';
 import { OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL } from './schema.js';
 import type { Connection } from './sql-connection.js';
 import { loadSql, WasmDatabase } from './wasm-database.js';
@@ -55,7 +56,11 @@ export async function openForReading(db: string, engine: EngineName | null): Pro
     }
     const version = conn.get<{ version: string }>(VERSION_SQL)?.version ?? null;
     if (version === null) throw new StartError(`--db ${db} is not an inkdex index (it has no schema_version)`);
-    if (version !== SCHEMA_VERSION) throw new StartError(`the index ${db} has schema_version ${version}, this inkdex reads ${SCHEMA_VERSION}: ${rebuild}`);
+    if (version !== SCHEMA_VERSION) {
+      // An older version is upgraded in place by the process that keeps the index.
+      const fix = upgradeSteps(version) !== null ? 'run `inkdex sync` (or start `inkdex serve`) to upgrade it in place' : rebuild;
+      throw new StartError(`the index ${db} has schema_version ${version}, this inkdex reads ${SCHEMA_VERSION}: ${fix}`);
+    }
   } catch (err) {
     conn.close();
     if (err instanceof StartError) throw err;

@@ -1,10 +1,11 @@
 /**
- * The SQLite schema of SPEC §3. Bump SCHEMA_VERSION on any change: an index file with
- * another version is rebuilt from the folder rather than migrated (it is disposable).
+ * The SQLite schema of SPEC §3. Bump SCHEMA_VERSION on any change, and add the step from
+ * the previous version to migrations.ts: an index of an older version is upgraded in place
+ * (entry ids and the user's own tables kept); one of an unknown version is rebuilt.
  */
 import type { Connection } from './sql-connection.js';
 
-export const SCHEMA_VERSION = '4';
+export const SCHEMA_VERSION = '5';
 
 /**
  * PRAGMA application_id ('inkx'): marks the file as an inkdex index in its header, so a
@@ -24,8 +25,61 @@ export const WASM_PAGE_SIZE = 16384;
  */
 export const NATIVE_PAGE_SIZE = 4096;
 
+/** The tables of Obsidian's rules (new in version 4; their indexes are in CHILD_INDEXES). */
+export const OBSIDIAN_TABLES_SQL = `
+CREATE TABLE headings (entry_id INTEGER NOT NULL, level INTEGER NOT NULL, text TEXT NOT NULL, line INTEGER NOT NULL);
+CREATE TABLE blocks (entry_id INTEGER NOT NULL, block_id TEXT NOT NULL, line INTEGER NOT NULL);
+CREATE TABLE aliases (entry_id INTEGER NOT NULL, alias TEXT NOT NULL);
+CREATE TABLE fields (entry_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL, num REAL,
+  source TEXT NOT NULL, line INTEGER);
+`;
+
 /**
- * The journal's growth, one row per local day a run happened (new in version 4; never
+ * The secondary indexes of the tables made from the notes' text. A first build that
+ * nothing reads while it runs (the CLI's) leaves them out and makes each in one sorted
+ * pass at its end (store.ts prepareBulk/finishBulk): keeping them current row by row cost
+ * that build ~1.5 s of main-thread time at 10k notes, the passes ~0.2 s
+ * (docs/benchmarks.md). Every open puts back any that a build killed half-way left out.
+ */
+export const CHILD_INDEXES: ReadonlyArray<{ name: string; on: string }> = [
+  { name: 'tags_tag', on: 'tags(tag)' },
+  { name: 'links_entry', on: 'links(entry_id)' },
+  { name: 'links_target_key', on: 'links(target_key)' },
+  { name: 'links_target_id', on: 'links(target_id)' },
+  { name: 'tasks_entry', on: 'tasks(entry_id)' },
+  { name: 'tasks_due', on: 'tasks(due)' },
+  { name: 'headings_entry', on: 'headings(entry_id)' },
+  { name: 'blocks_entry', on: 'blocks(entry_id)' },
+  { name: 'aliases_entry', on: 'aliases(entry_id)' },
+  { name: 'fields_entry', on: 'fields(entry_id)' },
+  // Queries match keys and values case-insensitively (field=key:value).
+  { name: 'fields_key', on: 'fields(key COLLATE NOCASE, value COLLATE NOCASE)' },
+  { name: 'inkdex_keys_entry', on: 'inkdex_keys(entry_id)' },
+];
+
+/** Makes any child index that is missing (a first build killed before its end leaves them out). */
+export function ensureChildIndexes(db: Connection): void {
+  db.exec(childIndexesSql(undefined, true));
+}
+
+/** CREATE INDEX statements for the child indexes named (all by default); `ifMissing` leaves those that exist. */
+export function childIndexesSql(names: readonly string[] = CHILD_INDEXES.map((i) => i.name), ifMissing = false): string {
+  return CHILD_INDEXES.filter((i) => names.includes(i.name))
+    .map((i) => `CREATE INDEX ${ifMissing ? 'IF NOT EXISTS ' : ''}${i.name} ON ${i.on};\n`)
+    .join('');
+}
+
+/**
+ * inkdex's own bookkeeping: entries whose derived rows (tags, links, tasks, headings, …)
+ * were made by an older parser. The next run reads them again and rewrites those rows,
+ * with no event and no new indexed_at: their files did not change (see migrations.ts).
+ */
+export const STALE_TABLE_SQL = `
+CREATE TABLE inkdex_stale (entry_id INTEGER PRIMARY KEY);
+`;
+
+/**
+ * The journal's growth, one row per local day a run happened (new in version 5; never
  * pruned: ten years are ~3,650 small rows). entries_words lets a run read the totals
  * without walking every body: word_count is stored after it.
  */
@@ -66,17 +120,16 @@ CREATE INDEX entries_date ON entries(date);
 CREATE INDEX entries_stat ON entries(path, size, mtime_ms, content_hash);
 CREATE INDEX entries_content_hash ON entries(content_hash);
 CREATE TABLE tags (entry_id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (entry_id, tag)) WITHOUT ROWID;
-CREATE INDEX tags_tag ON tags(tag);
 -- target_id: the entry the link resolves to (NULL when none); target_key: what it asks
 -- for, lowercased and NFC ('n:' + a file name or 'p:' + a path, without extension; see
--- link-keys.ts), NULL when it can name no entry.
-CREATE TABLE links (entry_id INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, target_id INTEGER, target_key TEXT);
-CREATE INDEX links_entry ON links(entry_id);
-CREATE INDEX links_target_key ON links(target_key);
-CREATE INDEX links_target_id ON links(target_id);
-CREATE TABLE tasks (entry_id INTEGER NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, done INTEGER NOT NULL);
-CREATE INDEX tasks_entry ON tasks(entry_id);
--- External content: the text lives once, in entries; the FTS index refers to it by rowid.
+-- link-keys.ts), NULL when it can name no entry. anchor_ok: 1 when the target has the
+-- heading or block the anchor names, 0 when not, NULL without an anchor or a target.
+-- (Columns in the order an upgraded version-3 index has them: every index looks the same.)
+CREATE TABLE links (entry_id INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, target_id INTEGER, target_key TEXT,
+  anchor TEXT, anchor_ok INTEGER, line INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE tasks (entry_id INTEGER NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, done INTEGER NOT NULL,
+  due TEXT, scheduled TEXT, done_date TEXT, priority TEXT);
+${OBSIDIAN_TABLES_SQL}-- External content: the text lives once, in entries; the FTS index refers to it by rowid.
 CREATE VIRTUAL TABLE entries_fts USING fts4(content="entries", title, body, tokenize=unicode61 "remove_diacritics=2");
 -- Merge FTS segments a little on every write rather than in one big merge now and then:
 -- no optimize pass after bulk builds (which left ~20 % of the file as free pages), and
@@ -101,10 +154,10 @@ CREATE TABLE file_errors (path TEXT PRIMARY KEY, run_id INTEGER, at TEXT NOT NUL
 -- only when the mtime is well before that moment (a write in the same clock tick as
 -- our read would otherwise go unseen).
 CREATE TABLE inkdex_checks (entry_id INTEGER PRIMARY KEY, checked_ms INTEGER NOT NULL);
--- The keys each entry answers to in link resolution (its name and its path, see links).
+-- The keys each entry answers to (see link-keys.ts): its name and its path in link
+-- resolution, and its aliases ('a:'), which name the note a broken link may have meant.
 CREATE TABLE inkdex_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL, PRIMARY KEY (key, entry_id)) WITHOUT ROWID;
-CREATE INDEX inkdex_keys_entry ON inkdex_keys(entry_id);
-${DAILY_STATS_SQL}`;
+${STALE_TABLE_SQL}${childIndexesSql()}${DAILY_STATS_SQL}`;
 
 /**
  * An index made before inkdex marked its files (no application_id), or one whose mark had

@@ -8,8 +8,10 @@ import { ForeignFileError, foreignFile, inspectIndexFile, otherSchema } from './
 import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
 import { readIndexFile, writeIndexFileAtomic } from './persist.js';
 import { Queries } from './queries.js';
-import { APPLICATION_ID, OWNERSHIP_PROBE_SQL, SCHEMA_VERSION, VERSION_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
+import { APPLICATION_ID, ensureChildIndexes, OWNERSHIP_PROBE_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
 import { SqlSyncStore } from './store.js';
+import { readUserObjects, restoreUserObjects, type UserObjects } from './carry.js';
+import { bringUpToDate } from './migrations.js';
 import { errorMessage } from '../core/errors.js';
 
 /**
@@ -32,19 +34,26 @@ export async function openWasm(
   const SQL = await loadSql();
   const image = await read.reading;
   let rebuiltBecause = read.damaged;
+  let upgradedFrom: string | null = null;
+  let userObjects: UserObjects | null = null;
   let db: WasmDatabase | null = null;
   if (image && image.length > 0) {
     try {
       db = new WasmDatabase(SQL, new SQL.Database(image.buffer), image);
-      const version = readVersion(db);
-      if (version === null && read.legacy) {
+      const inkdex = isInkdex(db);
+      if (!inkdex && read.legacy) {
         db.close();
         throw foreignFile(path, "it is another program's SQLite database");
       }
-      if (version !== SCHEMA_VERSION) {
-        rebuiltBecause = version === null ? 'its tables are missing' : otherSchema(version);
+      // In memory: an upgrade reaches the file with the next write, whole.
+      const state = inkdex ? bringUpToDate(db) : { rebuild: 'its tables are missing', version: null };
+      if ('rebuild' in state) {
+        rebuiltBecause = state.rebuild;
+        userObjects = readUserObjects(db, state.version);
         db.close();
         db = null;
+      } else {
+        upgradedFrom = state.upgradedFrom;
       }
     } catch (err) {
       if (err instanceof ForeignFileError) throw err;
@@ -53,21 +62,23 @@ export async function openWasm(
       db = null;
     }
   }
+  let carried: OpenedIndex['carried'] = null;
   if (db === null) {
     db = new WasmDatabase(SQL, new SQL.Database(), null);
     db.exec(`PRAGMA page_size = ${WASM_PAGE_SIZE}; PRAGMA application_id = ${APPLICATION_ID};`);
     writeSchema(db);
+    if (userObjects) carried = restoreUserObjects(db, userObjects);
   }
   const conn = db;
+  ensureChildIndexes(conn);
   const store = new SqlSyncStore(conn, (bytes) => conn.reserve(bytes));
   store.setMeta('journal_root', journalRoot);
-  return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause };
+  return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause, upgradedFrom, carried };
 }
 
-/** The schema_version of an inkdex index, or null when the database is not one (see OWNERSHIP_PROBE_SQL). */
-function readVersion(db: WasmDatabase): string | null {
-  if (db.get<{ inkdex: number }>(OWNERSHIP_PROBE_SQL)?.inkdex !== 1) return null;
-  return db.get<{ version: string }>(VERSION_SQL)?.version ?? null;
+/** Whether the database has inkdex's tables (see OWNERSHIP_PROBE_SQL). */
+function isInkdex(db: WasmDatabase): boolean {
+  return db.get<{ inkdex: number }>(OWNERSHIP_PROBE_SQL)?.inkdex === 1;
 }
 
 class WasmIndexFile implements IndexFile {

@@ -110,5 +110,9 @@ export function entryRecord(file: DiskFile, read: Extract<FileRead, { ok: true }
     tags: parsed.tags,
     links: parsed.links,
     tasks: parsed.tasks,
+    headings: parsed.headings,
+    blocks: parsed.blocks,
+    aliases: parsed.aliases,
+    fields: parsed.fields,
   };
 }

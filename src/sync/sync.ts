@@ -223,6 +223,8 @@ class Run {
   private readonly errorPaths: Set<string>;
   /** Paths this run read, or wrote an error for: their rows are current. */
   private readonly handled = new Set<string>();
+  /** Entries to read again whatever their stat says (after an upgrade; usually none). */
+  private readonly stale: Set<number>;
 
   constructor(
     private readonly store: SyncStore,
@@ -231,6 +233,7 @@ class Run {
     private readonly stats: RunStats,
   ) {
     this.errorPaths = new Set(store.fileErrorPaths());
+    this.stale = store.staleEntries();
   }
 
   /** Now, as the run's rows are stamped. */
@@ -280,7 +283,8 @@ class Run {
     }
     const movePool = new MovePool(vanished, scope.kind === 'incremental' ? (p) => this.goneNow(p, disk) : null, this.store);
     const files = preparer(
-      work.map((w) => ({ disk: w.disk, knownHash: w.indexed?.contentHash ?? null })),
+      // A stale entry is parsed even when its bytes are the ones indexed.
+      work.map((w) => ({ disk: w.disk, knownHash: w.indexed && !this.stale.has(w.indexed.id) ? w.indexed.contentHash : null })),
       this.opts.root,
       this.opts.maxFileSize,
     );
@@ -357,6 +361,7 @@ class Run {
     // Entries at paths the scan could list but not index (see ScanResult.problems) are kept.
     const byStat = diffListings(scan.files, indexed, (p) => isUnder(p, failed) || scan.problems.has(p));
     this.recheckTwins(byStat, scan.files, scan.problems, indexed);
+    if (this.stale.size > 0) this.recheckStale(byStat, scan, indexed);
     // Hashes only for the entries that need one: the changed (to spot a touch) and the
     // vanished (to pair moves). A no-op run fetches none.
     const changed = this.store.withHashes(byStat.changed.map((c) => c.indexed));
@@ -366,6 +371,17 @@ class Run {
       vanished: this.store.withHashes(byStat.vanished),
     };
     return { diff, disk: scan.files, failedDirs: scan.failedDirs, problems: scan.problems, listed: null };
+  }
+
+  /** Entries an older parser indexed are read again, however unchanged their stat (see EntryStore.staleEntries). */
+  private recheckStale(diff: Diff<IndexedStat, DiskFile>, scan: ScanResult, indexed: Map<string, IndexedStat>): void {
+    const changed = new Set(diff.changed.map((c) => c.indexed.id));
+    for (const [p, known] of indexed) {
+      const file = scan.files.get(p);
+      if (!file || !this.stale.has(known.id) || changed.has(known.id)) continue;
+      diff.unchanged--;
+      diff.changed.push({ disk: file, indexed: known });
+    }
   }
 
   /**
@@ -528,6 +544,12 @@ class Run {
     if (record.error) this.setError(disk.path, at, record.error);
     else this.clearError(disk.path);
 
+    if (indexed && read.hash === indexed.contentHash) {
+      // The bytes indexed, read again by today's parser (a stale entry): no event.
+      this.store.rederiveEntry(indexed.id, record, racyCheck(record.mtimeMs, read.checkedMs));
+      this.stats.unchanged++;
+      return;
+    }
     if (indexed) {
       const before = this.store.updateEntry(indexed.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
       this.store.addEvent(this.row.id(), at, 'updated', disk.path, null, read.hash, record.wordCount - before);

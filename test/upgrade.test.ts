@@ -170,6 +170,25 @@ describe('an index that cannot be upgraded', () => {
     expect(scalar(db, 'SELECT count(*) FROM entries')).toBe(4);
   });
 
+  it.each(['native', 'wasm'])('is rebuilt keeping the daily_stats history, which the folder cannot give back (%s)', { timeout: 120_000 }, async (engine) => {
+    const { journal, db } = copyFixture();
+    await sync(journal, db, engine); // at 5 now, with today's row
+    // Two earlier days of history, as inkdex would have written them.
+    execSql(
+      db,
+      `INSERT INTO daily_stats VALUES ('2024-03-07', 3, 40, 3, 0, 0, 0, 0, 0), ('2024-03-08', 4, 52, 1, 1, 0, 0, 12, 0);
+       UPDATE meta SET value = '99' WHERE key = 'schema_version';`,
+    );
+    const history = query(db, "SELECT * FROM daily_stats WHERE day < '2024-03-09' ORDER BY day");
+    const { stderr } = await sync(journal, db, engine);
+    expect(stderr).toContain('its schema_version is 99');
+    expect(stderr).toContain('kept the history in daily_stats (3 days)');
+    expect(query(db, "SELECT * FROM daily_stats WHERE day < '2024-03-09' ORDER BY day")).toEqual(history);
+    // The new index's first sync adds its notes to today's row, not their words (they were written before).
+    const [todays] = query<{ day: string; added: number; words_added: number }>(db, 'SELECT day, added, words_added FROM daily_stats WHERE day = ?', [today()]);
+    expect(todays).toEqual({ day: today(), added: 4, words_added: 0 });
+  });
+
   it('says which of the user’s objects it could not keep (a table named like a new one of inkdex’s)', { timeout: 120_000 }, async () => {
     const { journal, db } = copyFixture();
     execSql(db, 'CREATE TABLE fields (mine TEXT); INSERT INTO fields VALUES (\'x\');');

@@ -43,12 +43,12 @@ afterAll(async () => {
 });
 
 describe('the handshake and the tool list', { timeout: 60_000 }, () => {
-  it('declares itself, resources with subscribe and listChanged, and seven tools with input and output schemas', async () => {
+  it('declares itself, resources with subscribe and listChanged, and the seven tools (and writing_stats) with input and output schemas', async () => {
     expect(mcp.client.getServerVersion()).toMatchObject({ name: 'inkdex' });
     expect(mcp.client.getServerCapabilities()).toMatchObject({ tools: {}, resources: { subscribe: true, listChanged: true } });
     expect(mcp.client.getInstructions()).toMatch(/journal/);
     const { tools } = await mcp.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['journal_status', 'list_entries', 'list_tags', 'read_entry', 'recent_changes', 'search', 'tasks']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['journal_status', 'list_entries', 'list_tags', 'read_entry', 'recent_changes', 'search', 'tasks', 'writing_stats']);
     for (const t of tools) {
       expect(t.inputSchema.type, t.name).toBe('object');
       expect(t.outputSchema?.type, t.name).toBe('object');

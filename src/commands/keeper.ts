@@ -19,6 +19,7 @@ import { journalRules, type Config } from './config.js';
 import { follow } from './follow.js';
 import { ServiceLog } from './service-log.js';
 import { packageVersion } from './version.js';
+import { shiftedClock } from '../core/clock.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
 const MISSED_RESYNC_MS = 30_000;
@@ -54,7 +55,7 @@ export function keepIndex(config: Config, index: OpenIndex, log: (line: string) 
   // A run may find the index damaged; it is then started afresh under everyone, who hold
   // it through these stand-ins.
   const queries = follow(() => index.reader);
-  const indexer = new Indexer(follow(() => index.store), { root: config.journal, rules, maxFileSize: config.maxFileSize });
+  const indexer = new Indexer(follow(() => index.store), { root: config.journal, rules, maxFileSize: config.maxFileSize, clock: shiftedClock(config.clockShiftMs) });
   const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
   const metrics = new RunMetrics();
   // The service log: a line per run that did something, per health change, per watcher

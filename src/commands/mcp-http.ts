@@ -7,6 +7,7 @@
 import type { Config } from './config.js';
 import type { Keeper } from './keeper.js';
 import type { McpHttpSessions } from '../mcp/http.js';
+import { shiftedClock } from '../core/clock.js';
 
 export interface McpEndpoint {
   handle(request: Request): Promise<Response>;
@@ -32,6 +33,7 @@ export function mcpEndpoint(config: Config, keeper: Keeper): McpEndpoint {
           maxFileSize: config.maxFileSize,
           changes,
           version: keeper.version,
+          clock: shiftedClock(config.clockShiftMs),
         }),
     });
   };

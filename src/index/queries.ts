@@ -9,11 +9,15 @@ import type { Connection } from './sql-connection.js';
 import { BadQueryError, errorMessage } from '../core/errors.js';
 import { closeMatches } from '../core/close-matches.js';
 import { nfc } from '../core/nfc.js';
+import { streaks } from '../core/daily-stats.js';
+import { dayBounds, monthStart, weekStart } from '../core/days.js';
 import {
   type ActivityYear,
   type BrokenLink,
   type Change,
   type Counts,
+  type DayChanges,
+  type DayStats,
   type EntryDetail,
   type EntryFilters,
   type EntryName,
@@ -31,10 +35,12 @@ import {
   type ListedEntry,
   type ListQuery,
   type ListSort,
+  type PeriodStats,
   type RunRow,
   type TaskDetail,
   type SearchHit,
   type SearchQuery,
+  type StatsSummary,
   type TaskQuery,
   type TaskRow,
 } from '../core/seam.js';
@@ -47,6 +53,7 @@ const RUN_COLUMNS = `id, trigger, kind, status, started_at AS startedAt, finishe
   scanned, added, updated, unchanged, moved, removed, errors, message`;
 const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind, content_hash AS contentHash';
 const TASK_COLUMNS = 't.line, t.text, t.done, t.due, t.scheduled, t.done_date AS doneDate, t.priority';
+const DAY_COLUMNS = `day, entries, words, added, updated, moved, removed, words_added AS wordsAdded, words_removed AS wordsRemoved`;
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
 export class Queries implements IndexReader {
@@ -391,6 +398,38 @@ export class Queries implements IndexReader {
       'SELECT DISTINCT e.id, e.path, e.title FROM links l JOIN entries e ON e.id = l.entry_id WHERE l.target_id = ? AND l.entry_id != ? ORDER BY e.path',
       [id, id],
     );
+  }
+
+  dailyStats(from: string | null, to: string | null): DayStats[] {
+    return this.db.all<DayStats>(`SELECT ${DAY_COLUMNS} FROM daily_stats WHERE day >= ? AND day <= ? ORDER BY day`, [from ?? '', to ?? '9999-12-31']);
+  }
+
+  /**
+   * Today, this week (from Monday) and this month (from the 1st), each up to today, and
+   * the streaks of days with words added (core/daily-stats.ts says how they are counted).
+   */
+  statsSummary(today: string): StatsSummary {
+    const period = (from: string): PeriodStats =>
+      this.db.get<PeriodStats>(
+        `SELECT coalesce(sum(words_added), 0) AS wordsAdded, coalesce(sum(words_removed), 0) AS wordsRemoved,
+           coalesce(sum(added), 0) AS added, coalesce(sum(updated), 0) AS updated
+         FROM daily_stats WHERE day >= ? AND day <= ?`,
+        [from, today],
+      )!;
+    const writingDays = this.db.all<{ day: string }>('SELECT day FROM daily_stats WHERE words_added > 0 ORDER BY day').map((r) => r.day);
+    const { current, longest } = streaks(writingDays, today);
+    return { day: today, today: period(today), week: period(weekStart(today)), month: period(monthStart(today)), streakDays: current, longestStreakDays: longest };
+  }
+
+  /** The day's events, oldest first, each with the entry now at its path (null when none). */
+  dayChanges(day: string, limit: number): DayChanges {
+    const { from, to } = dayBounds(day);
+    const total = this.db.get<{ n: number }>('SELECT count(*) AS n FROM entry_events WHERE at >= ? AND at < ?', [from, to])!.n;
+    const changes = this.db.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS_EV}, e.id AS entryId FROM entry_events ev LEFT JOIN entries e ON e.path = ev.path WHERE ev.at >= ? AND ev.at < ? ORDER BY ev.id LIMIT ?`,
+      [from, to, limit],
+    );
+    return { day, total, changes };
   }
 
   /** The entry's events, newest first, following moves back to where it was added. */

@@ -144,7 +144,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
    */
   requestFull(trigger: Trigger): RunRef {
     if (this.pendingFull) return this.pendingFull;
-    const { id, startedAt } = reserveRun(this.store, trigger);
+    const { id, startedAt } = reserveRun(this.store, trigger, this.sync.clock);
     this.pendingFull = { id, trigger, kind: 'full', status: 'running', startedAt };
     this.schedule(0);
     return this.pendingFull;
@@ -187,7 +187,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     for (const t of [this.batchTimer, this.heldTimer, this.reconcileTimer, this.retryTimer, this.batchRetryTimer]) if (t) clearTimeout(t);
     await this.idle();
     if (this.pendingFull) {
-      cancelReservedRun(this.store, this.pendingFull.id);
+      cancelReservedRun(this.store, this.pendingFull.id, this.sync.clock);
       this.pendingFull = null;
     }
   }

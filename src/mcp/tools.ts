@@ -1,5 +1,5 @@
 /**
- * The seven MCP tools of SPEC §5.1 over the reader seam: each declares its input and
+ * The seven MCP tools of SPEC §5.1, and writing_stats (issue 17), over the reader seam: each declares its input and
  * output schema, answers with `structuredContent` and the same as JSON text, and turns
  * what a reader cannot answer (a bad query, a note that is not there) into a tool error
  * that says what was asked. The SDK refuses arguments that fail the input schema with a
@@ -21,13 +21,20 @@ import {
   sinceKey,
 } from '../core/reading.js';
 import type { EntryFilters, EntryName, IndexReader } from '../core/seam.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { addDays, localDay } from '../core/days.js';
 
 /** What the tools read. */
 export interface ToolDeps {
   reader: IndexReader;
   /** The `/api/status` object of the process keeping the index, as well as this process knows it. */
   status(): object;
+  /** Whose "today" writing_stats counts up to: the runs' clock (the system's by default). */
+  clock?: Clock;
 }
+
+/** writing_stats without from/to: the days of the last four weeks, today included. */
+const WRITING_DAYS_DEFAULT = 28;
 
 /** How many close matches a "not found" offers. */
 const CLOSE_MATCHES = 5;
@@ -105,6 +112,29 @@ const statusOutput = z.looseObject({
   lastRun: z.looseObject({}).nullable(),
   version: z.string(),
 });
+
+const period = z.object({ wordsAdded: z.number().int(), wordsRemoved: z.number().int(), added: z.number().int(), updated: z.number().int() });
+const writingOutput = {
+  day: z.string(),
+  today: period,
+  week: period,
+  month: period,
+  streakDays: z.number().int(),
+  longestStreakDays: z.number().int(),
+  days: z.array(
+    z.object({
+      day: z.string(),
+      entries: z.number().int(),
+      words: z.number().int(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      moved: z.number().int(),
+      removed: z.number().int(),
+      wordsAdded: z.number().int(),
+      wordsRemoved: z.number().int(),
+    }),
+  ),
+};
 
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
 
@@ -260,6 +290,33 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
           offset: args.offset ?? 0,
         }),
       ),
+  );
+
+  server.registerTool(
+    'writing_stats',
+    {
+      title: 'Writing stats',
+      description:
+        'How the journal grows, from inkdex\'s daily_stats: words added and removed, notes added and updated today, this week ' +
+        '(from Monday) and this month (from the 1st); the streak of days in a row with words written (ending today, or yesterday ' +
+        'while today has none yet) and the longest one; and one row per day inkdex ran (days: totals of notes and words at the ' +
+        'day\'s end, counts of notes added/updated/moved/removed, words added/removed). Days are the local dates of the machine ' +
+        `running inkdex; \`day\` is today. Without from/to, days covers the last ${WRITING_DAYS_DEFAULT} days. A day with no row is a day inkdex did not run.`,
+      inputSchema: {
+        from: day('First day of `days` (YYYY-MM-DD)'),
+        to: day('Last day of `days` (YYYY-MM-DD, default today)'),
+      },
+      outputSchema: writingOutput,
+      annotations: READ_ONLY,
+    },
+    (args) =>
+      answer(() => {
+        const today = localDay((deps.clock ?? systemClock).now());
+        const to = args.to ?? today;
+        const from = args.from ?? (args.to === undefined ? addDays(today, 1 - WRITING_DAYS_DEFAULT) : null);
+        if (from !== null && from > to) throw new BadArgument(`from (${from}) is after to (${to})`);
+        return { ...reader.statsSummary(today), days: reader.dailyStats(from, to) };
+      }),
   );
 
   server.registerTool(

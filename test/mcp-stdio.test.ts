@@ -248,3 +248,18 @@ describe('the process', { timeout: 60_000 }, () => {
     expect(server.stderr).toMatch(/stdin closed/);
   });
 });
+
+describe('inkdex mcp on a journal never indexed before', { timeout: 90_000 }, () => {
+  // A first build under way would answer "no entry" for the notes it has not reached yet:
+  // the tools wait for it (a bounded time) instead.
+  it('answers a question asked during the first build once the build is done, never "not found"', async () => {
+    const notes: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) notes[`days/${String(i).padStart(4, '0')}.md`] = `# Day ${i}\nwalked the dog #dogs\n`;
+    notes['zz/last note.md'] = '# The last note\nindexed last, in path order\n';
+    const fresh = makeJournal(notes);
+    const m = await startMcp([fresh]);
+    const [last, status] = await Promise.all([m.call('read_entry', { path: 'zz/last note.md' }), m.call('list_tags', {})]);
+    expect(last).toMatchObject({ path: 'zz/last note.md', title: 'The last note' });
+    expect(status).toEqual({ tags: [{ tag: 'dogs', count: 3000 }] });
+  });
+});

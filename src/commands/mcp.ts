@@ -31,6 +31,7 @@ export async function mcpCommand(config: Config): Promise<number> {
   const reader = follow(() => index.reader());
   const session = createMcpServer({
     reader,
+    ready: () => index.ready(),
     status: () => index.status(),
     journal: config.journal,
     maxFileSize: config.maxFileSize,

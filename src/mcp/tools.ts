@@ -8,7 +8,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import { BadQueryError } from '../core/errors.js';
+import { BadQueryError, NotReady } from '../core/errors.js';
 import {
   isCalendarDate,
   isSince,
@@ -31,7 +31,14 @@ export interface ToolDeps {
   status(): object;
   /** Whose "today" writing_stats counts up to: the runs' clock (the system's by default). */
   clock?: Clock;
+  /**
+   * Resolves once the index can answer: an index that has never finished a sync (its
+   * first build under way) would answer "no such note" for notes it has not reached yet.
+   * Rejects with NotReady, said to the client as a tool error, when that takes too long.
+   */
+  ready?(): Promise<void>;
 }
+
 
 /** writing_stats without from/to: the days of the last four weeks, today included. */
 const WRITING_DAYS_DEFAULT = 28;
@@ -140,6 +147,15 @@ const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   const { reader } = deps;
+  const answer = async (read: () => object): Promise<CallToolResult> => {
+    try {
+      await deps.ready?.();
+    } catch (err) {
+      if (err instanceof NotReady) return toolError(err.message);
+      throw err;
+    }
+    return answerNow(read);
+  };
 
   server.registerTool(
     'search',
@@ -349,12 +365,12 @@ class NotFound extends Error {}
 class BadArgument extends Error {}
 
 /** Runs a read; its answer as structured content and JSON text, or a tool error saying why not. */
-function answer(read: () => object): CallToolResult {
+function answerNow(read: () => object): CallToolResult {
   try {
     const value = read() as Record<string, unknown>;
     return { structuredContent: value, content: [{ type: 'text', text: JSON.stringify(value) }] };
   } catch (err) {
-    if (err instanceof NotFound || err instanceof BadArgument || err instanceof BadQueryError) return toolError(err.message);
+    if (err instanceof NotFound || err instanceof BadArgument || err instanceof BadQueryError || err instanceof NotReady) return toolError(err.message);
     throw err;
   }
 }

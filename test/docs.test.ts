@@ -53,7 +53,7 @@ it("the README's MCP config parses, and each tool's example arguments get an ans
   const config = /```json\n(\{\n {2}"mcpServers"[\s\S]*?)```/.exec(README)?.[1];
   expect(JSON.parse(config ?? 'null')).toEqual({ mcpServers: { journal: { command: 'inkdex', args: ['mcp', '/home/me/journal'] } } });
   const examples = [...README.matchAll(/^\| `(\w+)` \| `(\{.*?\})` \|/gm)].map((m) => ({ tool: m[1]!, args: JSON.parse(m[2]!) as Record<string, unknown> }));
-  expect(examples.map((e) => e.tool)).toEqual(['search', 'read_entry', 'list_entries', 'recent_changes', 'list_tags', 'tasks', 'journal_status']);
+  expect(examples.map((e) => e.tool)).toEqual(['search', 'read_entry', 'list_entries', 'recent_changes', 'list_tags', 'tasks', 'journal_status', 'writing_stats']);
   const journal = makeJournal({
     '2024-05-02.md': '---\ntags: [work, project/alpha]\n---\nThe standup about alpha.\n- [ ] write the notes #work\n',
     'people/Ann Lee.md': '---\nstatus: active\n---\n# Ann Lee\n',

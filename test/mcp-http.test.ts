@@ -48,7 +48,7 @@ describe('/mcp on serve', { timeout: 60_000 }, () => {
     const { served } = await serveJournal();
     const client = await connect(served.url);
     expect(client.getServerCapabilities()).toMatchObject({ resources: { subscribe: true } });
-    expect((await client.listTools()).tools).toHaveLength(7);
+    expect((await client.listTools()).tools).toHaveLength(8);
     const found = await client.callTool({ name: 'search', arguments: { query: 'alpha' } });
     expect(found.structuredContent).toMatchObject({ total: 1, hits: [{ path: 'people/Ann Lee.md' }] });
     const ann = await client.callTool({ name: 'read_entry', arguments: { title: 'Ann Lee' } });

@@ -43,12 +43,12 @@ afterAll(async () => {
 });
 
 describe('the handshake and the tool list', { timeout: 60_000 }, () => {
-  it('declares itself, resources with subscribe and listChanged, and seven tools with input and output schemas', async () => {
+  it('declares itself, resources with subscribe and listChanged, and the seven tools (and writing_stats) with input and output schemas', async () => {
     expect(mcp.client.getServerVersion()).toMatchObject({ name: 'inkdex' });
     expect(mcp.client.getServerCapabilities()).toMatchObject({ tools: {}, resources: { subscribe: true, listChanged: true } });
     expect(mcp.client.getInstructions()).toMatch(/journal/);
     const { tools } = await mcp.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['journal_status', 'list_entries', 'list_tags', 'read_entry', 'recent_changes', 'search', 'tasks']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['journal_status', 'list_entries', 'list_tags', 'read_entry', 'recent_changes', 'search', 'tasks', 'writing_stats']);
     for (const t of tools) {
       expect(t.inputSchema.type, t.name).toBe('object');
       expect(t.outputSchema?.type, t.name).toBe('object');
@@ -246,5 +246,20 @@ describe('the process', { timeout: 60_000 }, () => {
     await closing;
     expect(took).toBeLessThan(2000);
     expect(server.stderr).toMatch(/stdin closed/);
+  });
+});
+
+describe('inkdex mcp on a journal never indexed before', { timeout: 90_000 }, () => {
+  // A first build under way would answer "no entry" for the notes it has not reached yet:
+  // the tools wait for it (a bounded time) instead.
+  it('answers a question asked during the first build once the build is done, never "not found"', async () => {
+    const notes: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) notes[`days/${String(i).padStart(4, '0')}.md`] = `# Day ${i}\nwalked the dog #dogs\n`;
+    notes['zz/last note.md'] = '# The last note\nindexed last, in path order\n';
+    const fresh = makeJournal(notes);
+    const m = await startMcp([fresh]);
+    const [last, status] = await Promise.all([m.call('read_entry', { path: 'zz/last note.md' }), m.call('list_tags', {})]);
+    expect(last).toMatchObject({ path: 'zz/last note.md', title: 'The last note' });
+    expect(status).toEqual({ tags: [{ tag: 'dogs', count: 3000 }] });
   });
 });

@@ -56,4 +56,29 @@ describe(`ranked search (${ENGINE} engine)`, () => {
       expect(seen).toHaveLength(tag ? 11 : 23);
     }
   });
+
+  // Issue 19: search finds a note by its aliases too (an alias is another name of the note).
+  it('ranks a note whose alias is the query above text matches, and pages across both', async () => {
+    const root = makeJournal({
+      'people/Ann Lee.md': '---\naliases: [Annie, "Ann L."]\n---\n# Ann Lee\nWorks on boats.\n',
+      'people/Other.md': '---\naliases: [annie]\ntags: [work]\n---\n# Someone else\nNo match in the text.\n',
+      'days/2024-01-02.md': '# Tuesday\nLunch with annie, then annie again.\n',
+      'days/2024-01-03.md': '# Wednesday\nannie called.\n',
+    });
+    const index = await openIndexFile(ENGINE, path.join(tmpDir('inkdex-db-'), 'index.sqlite'), root);
+    cleanup.add(() => index.file.close());
+    await runSync(index.store, { root, rules: ignoreRules([]), maxFileSize: 1e7 }, { kind: 'full' }, 'cli');
+    const all = index.reader.search({ query: 'ANNIE', limit: 10 });
+    expect(all.total).toBe(4);
+    expect(all.hits.map((h) => h.path)).toEqual(['people/Ann Lee.md', 'people/Other.md', 'days/2024-01-02.md', 'days/2024-01-03.md']);
+    expect(all.hits[0]!.score).toBeGreaterThan(all.hits[2]!.score);
+    // Paged: the alias hits first, then the text hits, none lost or repeated.
+    const pages = [0, 1, 2, 3].map((offset) => index.reader.search({ query: 'annie', limit: 1, offset }).hits.map((h) => h.path)).flat();
+    expect(pages).toEqual(all.hits.map((h) => h.path));
+    // Filters apply to alias hits too; the API's entries route ranks them the same way.
+    expect(index.reader.search({ query: 'annie', tag: 'work', limit: 10 }).hits.map((h) => h.path)).toEqual(['people/Other.md']);
+    expect(index.reader.entries({ q: 'Ann L.', limit: 10, offset: 0 }).entries[0]!.path).toBe('people/Ann Lee.md');
+    // A word that is only part of an alias is a text search, as before.
+    expect(index.reader.search({ query: 'boats', limit: 10 }).hits.map((h) => h.path)).toEqual(['people/Ann Lee.md']);
+  });
 });

@@ -2,7 +2,7 @@
  * Helpers for tests of a running `inkdex serve`: start it, wait for its URL, call its API.
  */
 import path from 'node:path';
-import { startCli, tmpDir, waitFor, type StartedCli } from './helpers.js';
+import { startCli, tmpDir, waitFor, type RunOptions, type StartedCli } from './helpers.js';
 
 export interface Served {
   cli: StartedCli;
@@ -14,14 +14,14 @@ export interface Served {
   idle(minRuns?: number): Promise<void>;
 }
 
-/** Starts `inkdex serve JOURNAL --port 0` with its index in a temp folder (`as`: another user, for permission tests). */
+/** Starts `inkdex serve JOURNAL --port 0` with its index in a temp folder (`opts`: the child's env, or another user for permission tests). */
 export async function startServe(
   journal: string,
   extra: string[] = [],
   db = path.join(tmpDir('inkdex-db-'), 'index.sqlite'),
-  as: { uid?: number; gid?: number } = {},
+  opts: Omit<RunOptions, 'timeoutMs'> = {},
 ): Promise<Served> {
-  const cli = startCli(['serve', journal, '--port', '0', '--db', db, ...extra], as);
+  const cli = startCli(['serve', journal, '--port', '0', '--db', db, ...extra], opts);
   const url = await waitFor(() => /http:\/\/[^\s]+\//.exec(cli.stdout)?.[0] ?? (cli.child.exitCode !== null ? Promise.reject(new Error(cli.stderr)) : null), {
     timeoutMs: 20_000,
     message: 'serve to print its URL',

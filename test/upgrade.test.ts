@@ -54,6 +54,19 @@ function columns(db: string): unknown {
   return Object.fromEntries(tables.map((t) => [t, query(db, `SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${t}') ORDER BY cid`)]));
 }
 
+/** Today's local date, as inkdex (a child with the same time zone) names its days. */
+function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** A new index of `journal`, made by today's inkdex. */
+async function freshIndex(journal: string, engine: string): Promise<string> {
+  const fresh = path.join(tmpDir('inkdex-fresh-'), 'index.sqlite');
+  await sync(journal, fresh, engine);
+  return fresh;
+}
+
 async function sync(journal: string, db: string, engine: string): Promise<{ summary: SyncSummary; stderr: string }> {
   const res = await runCli(['sync', journal, '--db', db, '--json', '--engine', engine], { timeoutMs: 60_000 });
   expect(res.code, res.stderr).toBe(0);
@@ -71,12 +84,17 @@ describe.each(['native', 'wasm'])('an index of schema version 3, %s engine', (en
     const eventsBefore = scalar<number>(db, 'SELECT count(*) FROM entry_events');
 
     const { summary, stderr } = await sync(journal, db, engine);
-    expect(stderr).toContain(`upgraded the index ${db} in place from schema version 3 to 4`);
+    expect(stderr).toContain(`upgraded the index ${db} in place from schema version 3 to 5`);
     expect(stderr).not.toContain('rebuilding');
     expect(summary).toMatchObject({ status: 'succeeded', added: 0, updated: 0, moved: 0, removed: 0, unchanged: 4, errors: 0 });
 
-    expect(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe('4');
+    expect(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe('5');
     expect(ids(db)).toEqual(idsBefore);
+    // daily_stats starts with the upgrade: no invented history, today's run and nothing else.
+    expect(query(db, 'SELECT * FROM daily_stats')).toEqual([
+      { day: today(), entries: 4, words: scalar<number>(db, 'SELECT sum(word_count) FROM entries'), added: 0, updated: 0, moved: 0, removed: 0, words_added: 0, words_removed: 0 },
+    ]);
+    expect(scalar(db, "SELECT value FROM meta WHERE key = 'stats_since'")).toBe(today());
     expect(userRows(db)).toEqual(userBefore);
     // A re-read of unchanged notes is no content change.
     expect(scalar(db, 'SELECT count(*) FROM entry_events')).toBe(eventsBefore);
@@ -101,13 +119,39 @@ describe.each(['native', 'wasm'])('an index of schema version 3, %s engine', (en
   });
 });
 
+describe.each(['native', 'wasm'])('an index of schema version 4 (before daily_stats), %s engine', (engine) => {
+  it('is upgraded in place: same ids, the user’s table kept, and only what happens after the upgrade counted', { timeout: 120_000 }, async () => {
+    // Today's index less what version 5 added is what inkdex at version 4 wrote.
+    const { journal, db } = copyFixture();
+    await sync(journal, db, engine);
+    execSql(
+      db,
+      "DROP TABLE daily_stats; DROP INDEX entries_words; DELETE FROM meta WHERE key = 'stats_since'; UPDATE meta SET value = '4' WHERE key = 'schema_version';",
+    );
+    const idsBefore = ids(db);
+    const userBefore = userRows(db);
+
+    fs.writeFileSync(path.join(journal, 'new note.md'), 'five words written after upgrading\n');
+    const { summary, stderr } = await sync(journal, db, engine);
+    expect(stderr).toContain(`upgraded the index ${db} in place from schema version 4 to 5`);
+    expect(summary).toMatchObject({ status: 'succeeded', added: 1, updated: 0, removed: 0 });
+    expect(ids(db).filter((e) => e.path !== 'new note.md')).toEqual(idsBefore);
+    expect(userRows(db)).toEqual(userBefore);
+    // The new note's words count: the index is not new, its notes were counted when written.
+    expect(query(db, 'SELECT day, entries, added, words_added, words_removed FROM daily_stats')).toEqual([
+      { day: today(), entries: 5, added: 1, words_added: 5, words_removed: 0 },
+    ]);
+    expect(columns(db)).toEqual(columns(await freshIndex(journal, engine)));
+  });
+});
+
 describe('a reader of an index not upgraded yet', () => {
   it('says to run sync to upgrade it, and never writes it', { timeout: 60_000 }, async () => {
     const { db } = copyFixture();
     const before = fs.readFileSync(db);
     const res = await runCli(['search', 'ann', '--db', db]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('has schema_version 3, this inkdex reads 4: run `inkdex sync` (or start `inkdex serve`) to upgrade it in place');
+    expect(res.stderr).toContain('has schema_version 3, this inkdex reads 5: run `inkdex sync` (or start `inkdex serve`) to upgrade it in place');
     expect(fs.readFileSync(db).equals(before)).toBe(true);
   });
 });
@@ -121,9 +165,28 @@ describe('an index that cannot be upgraded', () => {
     expect(stderr).toContain('rebuilding the index');
     expect(stderr).toContain('its schema_version is 99');
     expect(stderr).toMatch(/kept your own tables and views in the new index: my_ratings, my_ratings_stars, my_rated \(entry ids are new\)/);
-    expect(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe('4');
+    expect(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe('5');
     expect(userRows(db)).toMatchObject({ ratings: (userBefore as { ratings: unknown }).ratings, index: [{ name: 'my_ratings_stars' }] });
     expect(scalar(db, 'SELECT count(*) FROM entries')).toBe(4);
+  });
+
+  it.each(['native', 'wasm'])('is rebuilt keeping the daily_stats history, which the folder cannot give back (%s)', { timeout: 120_000 }, async (engine) => {
+    const { journal, db } = copyFixture();
+    await sync(journal, db, engine); // at 5 now, with today's row
+    // Two earlier days of history, as inkdex would have written them.
+    execSql(
+      db,
+      `INSERT INTO daily_stats VALUES ('2024-03-07', 3, 40, 3, 0, 0, 0, 0, 0), ('2024-03-08', 4, 52, 1, 1, 0, 0, 12, 0);
+       UPDATE meta SET value = '99' WHERE key = 'schema_version';`,
+    );
+    const history = query(db, "SELECT * FROM daily_stats WHERE day < '2024-03-09' ORDER BY day");
+    const { stderr } = await sync(journal, db, engine);
+    expect(stderr).toContain('its schema_version is 99');
+    expect(stderr).toContain('kept the history in daily_stats (3 days)');
+    expect(query(db, "SELECT * FROM daily_stats WHERE day < '2024-03-09' ORDER BY day")).toEqual(history);
+    // The new index's first sync adds its notes to today's row, not their words (they were written before).
+    const [todays] = query<{ day: string; added: number; words_added: number }>(db, 'SELECT day, added, words_added FROM daily_stats WHERE day = ?', [today()]);
+    expect(todays).toEqual({ day: today(), added: 4, words_added: 0 });
   });
 
   it('says which of the user’s objects it could not keep (a table named like a new one of inkdex’s)', { timeout: 120_000 }, async () => {

@@ -21,6 +21,7 @@ import { loadActivity, renderActivity, wireActivity } from './view-activity.js';
 import { loadTags } from './view-tags.js';
 import { loadDueTasks } from './view-due.js';
 import { loadFields, wireFieldFilter } from './view-fields.js';
+import { loadWriting, wireWriting } from './view-writing.js';
 import { wireSearch } from './search-box.js';
 import { wireResync } from './resync.js';
 import { connectEvents } from './live.js';
@@ -37,6 +38,7 @@ registerLoader('activity', loadActivity);
 registerLoader('tags', loadTags);
 registerLoader('due-tasks', loadDueTasks);
 registerLoader('fields', loadFields);
+registerLoader('writing', loadWriting);
 registerLoader('finder', refreshFinder);
 
 wireBanner();
@@ -46,6 +48,7 @@ wireProgress();
 wireResync();
 wireRuns({ openRun, closeDetail });
 wireActivity();
+wireWriting();
 wireSearch();
 wireFieldFilter();
 $('run-detail').addEventListener('keydown', (e) => {

@@ -5,6 +5,7 @@ import { currentRoute } from './router.js';
 import { showList } from './view-search.js';
 import { showEntry } from './view-entry.js';
 import { showTasks } from './view-tasks.js';
+import { showChanges } from './view-changes.js';
 import { set } from './store.js';
 
 let dashboardScroll = 0;
@@ -22,6 +23,7 @@ export function showRoute(route, { previous } = {}) {
   $('results-view').hidden = !LISTS.includes(route.view);
   $('entry-view').hidden = route.view !== 'entry';
   $('tasks-view').hidden = route.view !== 'tasks';
+  $('changes-view').hidden = route.view !== 'changes';
   $('unknown-view').hidden = route.view !== 'unknown';
   document.body.dataset.view = route.view;
 
@@ -37,6 +39,7 @@ export function showRoute(route, { previous } = {}) {
   let loaded;
   if (route.view === 'entry') loaded = showEntry(route.id);
   else if (route.view === 'tasks') loaded = showTasks(route);
+  else if (route.view === 'changes') loaded = showChanges(route);
   else if (route.view === 'unknown') loaded = Promise.resolve();
   else loaded = showList(route);
   setViewTitle(route); // the views set their headings before they wait for the server
@@ -53,10 +56,13 @@ export function showRoute(route, { previous } = {}) {
   });
 }
 
+/** The heading of each view that has its own section; the lists share #results-title. */
+const HEADINGS = { entry: 'entry-title', unknown: 'unknown-title', tasks: 'tasks-title', changes: 'changes-title' };
+
 /** The heading of the view `route` names (null on the dashboard). */
 function headingOf(route) {
   if (route.view === 'home') return null;
-  return $(route.view === 'entry' ? 'entry-title' : route.view === 'unknown' ? 'unknown-title' : route.view === 'tasks' ? 'tasks-title' : 'results-title');
+  return $(HEADINGS[route.view] || 'results-title');
 }
 
 function setViewTitle(route) {
@@ -69,6 +75,7 @@ export function refreshFinder() {
   const route = currentRoute();
   if (route.view === 'entry') return showEntry(route.id, { quiet: true });
   if (route.view === 'tasks') return showTasks(route, { quiet: true });
+  if (route.view === 'changes') return showChanges(route, { quiet: true });
   if (LISTS.includes(route.view)) return showList(route, { quiet: true });
   return undefined;
 }

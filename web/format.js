@@ -76,6 +76,13 @@ export function fmtDay(date) {
   return d.toLocaleDateString('en-US', { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
 }
 
+/** The local time of day of an instant ("14:05"). */
+export function fmtClock(iso) {
+  const t = parseTime(iso);
+  if (Number.isNaN(t)) return '';
+  return new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
 /** A <time> whose text is kept relative ("12 s ago") by the ticker. */
 export function relTime(iso, cls) {
   const el = h('time', { class: cls, datetime: iso || null, title: fmtAbs(iso) || null });

@@ -1,7 +1,7 @@
 // Small widgets shared by the views: long lists shown a step at a time, and the paths,
-// tags and file problems that lead to what they name.
+// tags, entry events and file problems that lead to what they name.
 import { append, h, setText } from './dom.js';
-import { fmtNum, isNum, relTime } from './format.js';
+import { fmtAbs, fmtClock, fmtNum, isNum, relTime } from './format.js';
 import { entryHref, tagHref } from './router.js';
 
 /** Renders items into list `step` at a time with a "Show more" button. */
@@ -48,6 +48,22 @@ export function tagLink(tag, count) {
     h('span', { class: 'tag-name' }, `#${tag}`),
     count !== undefined ? h('span', { class: 'tag-count' }, fmtNum(count)) : null,
   );
+}
+
+/**
+ * An entry event (a run's, or a day's): its kind, and its path leading to the entry now
+ * there (a move shows where it came from). `time`: also the local time it happened.
+ */
+export function eventItem(ev, { time = false } = {}) {
+  const kind = ev && typeof ev.kind === 'string' ? ev.kind : 'changed';
+  const entryId = kind === 'removed' ? null : ev && ev.entryId;
+  const path = pathLink(ev && ev.path, entryId);
+  const body =
+    kind === 'moved' && ev.oldPath
+      ? [h('span', { class: 'path old-path' }, String(ev.oldPath)), h('span', { class: 'arrow', 'aria-label': 'moved to' }, ' → '), path]
+      : [path];
+  const at = time && ev && ev.at ? h('time', { class: 'event-time', datetime: String(ev.at), title: fmtAbs(ev.at) }, fmtClock(ev.at)) : null;
+  return h('li', { class: 'event', data: { kind } }, at, h('span', { class: 'event-kind' }, kind), h('span', { class: 'event-paths' }, body));
 }
 
 /** A file with a problem: its path (leading to its entry when one is indexed), when, and the message. */

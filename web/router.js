@@ -3,6 +3,7 @@
 // the status dashboard; the others are the finder's views:
 //   #/search?q=words&offset=25   #/tag/work   #/day/2024-01-05   #/entry/12
 //   #/tasks (open tasks by due date)   #/field/mood?value=7 (entries with a field)
+//   #/changes/2024-01-05 (what changed in the journal that day)
 // (The page's own `?token=` stays in the query string, outside the hash.)
 
 const enc = encodeURIComponent;
@@ -22,6 +23,7 @@ export const searchHref = (q, offset = 0) => withOffset('#/search', offset, { q:
 export const tasksHref = (offset = 0) => withOffset('#/tasks', offset);
 /** Entries with the field `key` (any value), or with `key` equal to `value`. */
 export const fieldHref = (key, value = '', offset = 0) => withOffset(`#/field/${enc(String(key))}`, offset, value === '' || value === null || value === undefined ? {} : { value: String(value) });
+export const changesHref = (date) => `#/changes/${enc(String(date))}`;
 
 function offsetOf(params) {
   const n = Number(params.get('offset'));
@@ -36,7 +38,7 @@ function decode(s) {
   }
 }
 
-/** The route a hash names: {view:'home'|'search'|'tag'|'day'|'entry'|'tasks'|'field'|'unknown', …}. */
+/** The route a hash names: {view:'home'|'search'|'tag'|'day'|'changes'|'entry'|'tasks'|'field'|'unknown', …}. */
 export function parseRoute(hash) {
   const raw = String(hash || '').replace(/^#/, '');
   if (!raw.startsWith('/') || raw === '/') return { view: 'home', anchor: raw.startsWith('/') ? '' : raw };
@@ -53,6 +55,8 @@ export function parseRoute(hash) {
       return arg ? { view: 'tag', tag: arg, offset: offsetOf(params) } : { view: 'unknown', hash: raw };
     case 'day':
       return /^\d{4}-\d{2}-\d{2}$/.test(arg) ? { view: 'day', date: arg, offset: offsetOf(params) } : { view: 'unknown', hash: raw };
+    case 'changes':
+      return /^\d{4}-\d{2}-\d{2}$/.test(arg) ? { view: 'changes', date: arg } : { view: 'unknown', hash: raw };
     case 'entry':
       return /^\d{1,15}$/.test(arg) && Number(arg) > 0 ? { view: 'entry', id: Number(arg) } : { view: 'unknown', hash: raw };
     case 'tasks':

@@ -23,6 +23,12 @@ const data = {
   live: 'connecting',
   /** What the finder shows ("Search: zeppelin"), '' on the dashboard: the document title names it. */
   viewTitle: '',
+  /**
+   * The Writing panel's figures: {summary, days, error} — `/api/stats/summary`, the
+   * `daily_stats` rows of the year up to its day, and why the last load failed (null) —
+   * or null before the first load.
+   */
+  writing: null,
 };
 
 /** The store's values, read-only: a write throws (use set()). */

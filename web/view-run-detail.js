@@ -5,7 +5,7 @@ import { api } from './api.js';
 import { fmtAbs, fmtDuration, fmtNum, isNum, plural, relTime, statusPill } from './format.js';
 import { set, state } from './store.js';
 import { upsertRuns } from './indexer-state.js';
-import { pathLink, problemItem, renderChunked } from './lists.js';
+import { eventItem, problemItem, renderChunked } from './lists.js';
 
 const EVENTS_SHOWN = 200; // events rendered per "show more" step
 const ERRORS_SHOWN = 100;
@@ -157,15 +157,4 @@ function summaryNum(run, kind, events) {
 
 function fact(label, value) {
   return h('div', null, h('dt', null, label), h('dd', null, value));
-}
-
-function eventItem(ev) {
-  const kind = ev && typeof ev.kind === 'string' ? ev.kind : 'changed';
-  const entryId = kind === 'removed' ? null : ev && ev.entryId;
-  const path = pathLink(ev && ev.path, entryId);
-  const body =
-    kind === 'moved' && ev.oldPath
-      ? [h('span', { class: 'path old-path' }, String(ev.oldPath)), h('span', { class: 'arrow', 'aria-label': 'moved to' }, ' → '), path]
-      : [path];
-  return h('li', { class: 'event', data: { kind } }, h('span', { class: 'event-kind' }, kind), h('span', { class: 'event-paths' }, body));
 }

@@ -34,6 +34,11 @@ export interface Config {
   readonly engine: EngineName | null;
   /** serve: also log runs that changed nothing. */
   readonly verbose: boolean;
+  /**
+   * Tests only (INKDEX_TEST_CLOCK_SHIFT_MS, not in --help): the runs' clock moved by this
+   * many ms, so a test can live through several days (core/clock.ts). 0 otherwise.
+   */
+  readonly clockShiftMs: number;
 }
 
 
@@ -190,6 +195,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
 
   const engine = parseEngine(values.engine, env.INKDEX_ENGINE);
+  const clockShiftMs = parseClockShift(env.INKDEX_TEST_CLOCK_SHIFT_MS);
   const { journal, db } = journalAndDb(dir, values.db, env, cwd);
 
   return {
@@ -207,6 +213,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       json: values.json ?? false,
       verbose: values.verbose ?? false,
       engine,
+      clockShiftMs,
     }),
   };
 }
@@ -335,6 +342,12 @@ function parseEngine(option: string | undefined, env: string | undefined): Engin
   if (value === undefined || (option === undefined && value === '')) return null;
   if (value === 'native' || value === 'wasm') return value;
   throw new UsageError(`${name} must be native or wasm, not "${value}"`);
+}
+
+function parseClockShift(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^-?\d{1,15}$/.test(value)) throw new UsageError(`INKDEX_TEST_CLOCK_SHIFT_MS must be a whole number of milliseconds, not "${value}"`);
+  return Number(value);
 }
 
 /** @param name `--port` or `INKDEX_PORT`: where the value came from, for the error */

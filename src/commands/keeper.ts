@@ -20,6 +20,7 @@ import { follow } from './follow.js';
 import type { KeptIndex } from './kept-index.js';
 import { ServiceLog } from './service-log.js';
 import { packageVersion } from './version.js';
+import { shiftedClock } from '../core/clock.js';
 
 /** After a watcher error, wait at least this long before the next catch-up full sync. */
 const MISSED_RESYNC_MS = 30_000;
@@ -55,7 +56,7 @@ export function keepIndex(config: Config, index: KeptIndex, log: (line: string) 
   // A run may find the index damaged, or its file may leave the path; it is then started
   // afresh or recovered under everyone, who hold it through these stand-ins.
   const queries = follow(() => index.reader);
-  const indexer = new Indexer(index.writer, { root: config.journal, rules, maxFileSize: config.maxFileSize });
+  const indexer = new Indexer(index.writer, { root: config.journal, rules, maxFileSize: config.maxFileSize, clock: shiftedClock(config.clockShiftMs) });
   const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
   // The index file followed by identity (SPEC §3): deleted, written back; replaced, checked.
   const follower = new IndexFollower({

@@ -10,6 +10,7 @@ import { chooseEngine } from '../index/engine.js';
 import { lockIndex, openIndex, type IndexOptions } from '../index/open-index.js';
 import { inProcessWriter, type RunWriter } from '../live/run-writer.js';
 import { journalRules, type Config } from './config.js';
+import { shiftedClock } from '../core/clock.js';
 import { follow } from './follow.js';
 import { WriterThread } from './writer-thread.js';
 
@@ -61,7 +62,7 @@ export async function openKeptIndex(config: Config & Pick<IndexOptions, 'handOve
     };
   }
   const index = await openIndex({ ...config, engine: 'wasm' }, log);
-  const sync = { root: config.journal, rules: journalRules(config), maxFileSize: config.maxFileSize };
+  const sync = { root: config.journal, rules: journalRules(config), maxFileSize: config.maxFileSize, clock: shiftedClock(config.clockShiftMs) };
   return {
     engine: 'wasm',
     writer: inProcessWriter(follow(() => index.store), sync),

@@ -7,6 +7,8 @@
 import type { Config } from './config.js';
 import type { Keeper } from './keeper.js';
 import type { McpHttpSessions } from '../mcp/http.js';
+import { shiftedClock } from '../core/clock.js';
+import { whenBuilt } from './first-build.js';
 
 export interface McpEndpoint {
   handle(request: Request): Promise<Response>;
@@ -27,11 +29,13 @@ export function mcpEndpoint(config: Config, keeper: Keeper): McpEndpoint {
       newSession: () =>
         createMcpServer({
           reader: keeper.queries,
+          ready: () => whenBuilt(() => keeper.queries, () => keeper.indexer.current, config.db),
           status: () => keeper.status.status(),
           journal: config.journal,
           maxFileSize: config.maxFileSize,
           changes,
           version: keeper.version,
+          clock: shiftedClock(config.clockShiftMs),
         }),
     });
   };

@@ -12,6 +12,7 @@ import { StatusSource, type Status } from '../core/status.js';
 import { HAND_OVER_SIGNAL, lockHolder, lockLooksFree } from '../index/lock.js';
 import { NoIndexError } from '../index/read-index.js';
 import type { Config } from './config.js';
+import { whenBuilt } from './first-build.js';
 import { follow } from './follow.js';
 import { keepIndex, type Keeper } from './keeper.js';
 import { openKeptIndex } from './kept-index.js';
@@ -89,6 +90,11 @@ export class McpIndex {
       if (holder) throw new Error(`the index ${this.config.db} is being built by ${holder.command} (process ${holder.pid}): ask again in a moment`);
       throw err;
     }
+  }
+
+  /** Resolves once the index can answer (see first-build.ts). */
+  ready(): Promise<void> {
+    return whenBuilt(() => this.reader(), () => this.status().currentRun, this.config.db);
   }
 
   /** The `/api/status` object as this process knows it, with who keeps the index. */

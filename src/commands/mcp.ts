@@ -10,6 +10,7 @@ import { follow } from './follow.js';
 import { McpIndex } from './mcp-index.js';
 import { shutdownSignals } from './signals.js';
 import { packageVersion } from './version.js';
+import { shiftedClock } from '../core/clock.js';
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
@@ -30,11 +31,13 @@ export async function mcpCommand(config: Config): Promise<number> {
   const reader = follow(() => index.reader());
   const session = createMcpServer({
     reader,
+    ready: () => index.ready(),
     status: () => index.status(),
     journal: config.journal,
     maxFileSize: config.maxFileSize,
     changes: new ChangeFeed(reader),
     version: packageVersion(),
+    clock: shiftedClock(config.clockShiftMs),
   });
   await session.server.connect(new StdioServerTransport());
   // Questions are answered from now on: a keeper starts watching and syncing.

@@ -14,6 +14,7 @@ import { keepIndex, type Keeper } from './keeper.js';
 import { openKeptIndex } from './kept-index.js';
 import { mcpEndpoint, type McpEndpoint } from './mcp-http.js';
 import { shutdownSignals } from './signals.js';
+import { shiftedClock } from '../core/clock.js';
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 /** How long serve waits for a keeping `inkdex mcp` to hand the index over. */
@@ -58,6 +59,7 @@ async function listen(config: Config, parts: Keeper, mcp: McpEndpoint, closing: 
     watcher: parts.watcher,
     indexFile: parts.flusher,
     metrics: parts.metrics,
+    clock: shiftedClock(config.clockShiftMs),
     journal: config.journal,
     db: config.db,
     version: parts.version,

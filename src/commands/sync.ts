@@ -10,6 +10,7 @@ import { progressReporter } from './progress.js';
 import { runSync } from '../sync/sync.js';
 import type { RunSummary } from '../core/seam.js';
 import { shutdownSignals } from './signals.js';
+import { shiftedClock } from '../core/clock.js';
 
 /** @returns the process exit code */
 export async function syncCommand(config: Config): Promise<number> {
@@ -41,7 +42,7 @@ export async function syncCommand(config: Config): Promise<number> {
   try {
     const progress = progressReporter(process.stderr);
     const run = (): ReturnType<typeof runSync> =>
-      runSync(opened.store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
+      runSync(opened.store, { root: config.journal, rules, maxFileSize: config.maxFileSize, ftsInOnePass: true, clock: shiftedClock(config.clockShiftMs) }, { kind: 'full', ...(listing ? { scan: listing } : {}) }, 'cli', {
         onProgress: progress.update,
         shouldStop: () => shutdown.signal !== null,
       });

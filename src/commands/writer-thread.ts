@@ -18,7 +18,7 @@ import type { RunHooks, RunResult, Scope } from '../sync/sync.js';
 import type { Config } from './config.js';
 
 /** What the writer thread is started with. */
-export interface WriterSetup extends Pick<Config, 'db' | 'journal' | 'ignore' | 'maxFileSize'> {
+export interface WriterSetup extends Pick<Config, 'db' | 'journal' | 'ignore' | 'maxFileSize' | 'clockShiftMs'> {
   /** One Int32: set to 1 when the run in hand should stop (read without waiting for a message). */
   stop: SharedArrayBuffer;
 }
@@ -69,7 +69,7 @@ export class WriterThread implements RunWriter {
    * reader here. Throws StartError for a file that is not inkdex's.
    * @param lock the index's lock, held by this thread (taken again by `recover` should it vanish)
    */
-  static async open(native: NativeModule, config: Pick<Config, 'db' | 'journal' | 'ignore' | 'maxFileSize'>, lock: HeldLock, log: (line: string) => void): Promise<WriterThread> {
+  static async open(native: NativeModule, config: Pick<Config, 'db' | 'journal' | 'ignore' | 'maxFileSize' | 'clockShiftMs'>, lock: HeldLock, log: (line: string) => void): Promise<WriterThread> {
     const thread = new WriterThread(native, config, lock, log);
     try {
       await thread.call({ op: 'open' });
@@ -83,13 +83,13 @@ export class WriterThread implements RunWriter {
 
   private constructor(
     private readonly native: NativeModule,
-    private readonly config: Pick<Config, 'db' | 'journal' | 'ignore' | 'maxFileSize'>,
+    private readonly config: Pick<Config, 'db' | 'journal' | 'ignore' | 'maxFileSize' | 'clockShiftMs'>,
     private readonly lock: HeldLock,
     private readonly log: (line: string) => void,
   ) {
     const stop = new SharedArrayBuffer(4);
     this.stopFlag = new Int32Array(stop);
-    const setup: WriterSetup = { db: config.db, journal: config.journal, ignore: config.ignore, maxFileSize: config.maxFileSize, stop };
+    const setup: WriterSetup = { db: config.db, journal: config.journal, ignore: config.ignore, maxFileSize: config.maxFileSize, clockShiftMs: config.clockShiftMs, stop };
     this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: setup });
     this.worker.on('message', (m: WriterReply | WriterEvent) => this.receive(m));
     this.worker.on('error', (err) => this.fail(`the index writer thread failed: ${err.message}`));

@@ -12,11 +12,18 @@ import { ForeignFileError } from '../index/index-file-check.js';
 import { identityOf } from '../index/file-identity.js';
 import { cancelReservedRun, reserveRun, runSync, type SyncOptions } from '../sync/sync.js';
 import { journalRules } from './config.js';
+import { shiftedClock } from '../core/clock.js';
 import type { FileReport, WriterEvent, WriterReply, WriterRequest, WriterSetup } from './writer-thread.js';
 
 const setup = workerData as WriterSetup;
 const stopRequested = new Int32Array(setup.stop);
-const syncOptions: SyncOptions = { root: setup.journal, rules: journalRules(setup), maxFileSize: setup.maxFileSize, ftsInOnePass: true };
+const syncOptions: SyncOptions = {
+  root: setup.journal,
+  rules: journalRules(setup),
+  maxFileSize: setup.maxFileSize,
+  ftsInOnePass: true,
+  clock: shiftedClock(setup.clockShiftMs),
+};
 let held: HeldIndex | null = null;
 
 const post = (message: WriterReply | WriterEvent): void => parentPort!.postMessage(message);
@@ -43,11 +50,11 @@ async function perform(request: WriterRequest): Promise<unknown> {
       }, request.reservedId);
     case 'reserve': {
       const { store } = index();
-      return store.whenIdle(() => reserveRun(store, request.trigger));
+      return store.whenIdle(() => reserveRun(store, request.trigger, syncOptions.clock));
     }
     case 'cancel': {
       const { store } = index();
-      return store.whenIdle(() => cancelReservedRun(store, request.runId));
+      return store.whenIdle(() => cancelReservedRun(store, request.runId, syncOptions.clock));
     }
     case 'settle':
       return index().file.settle();

@@ -20,6 +20,9 @@ export class LockedError extends Error {
   }
 }
 
+/** The index cannot answer yet: its first build is under way (an MCP tool says so). */
+export class NotReady extends Error {}
+
 /** A full-text query SQLite cannot parse, even after quoting its words: a 400, not a crash. */
 export class BadQueryError extends Error {}
 

@@ -99,11 +99,12 @@ export interface EntryStore {
   pathsUnder(dir: string): string[];
 
   insertEntry(e: EntryRecord, indexedAt: string, racyCheckedMs: number | null): number;
-  /** Replaces an entry's content (and path, for a move), keeping its id. */
-  updateEntry(id: number, e: EntryRecord, indexedAt: string, racyCheckedMs: number | null): void;
+  /** Replaces an entry's content (and path, for a move), keeping its id. @returns its word count before */
+  updateEntry(id: number, e: EntryRecord, indexedAt: string, racyCheckedMs: number | null): number;
   /** Same bytes, new stat: refresh size/mtime without touching the content. */
   refreshStat(id: number, size: number, mtimeMs: number, racyCheckedMs: number | null): void;
-  removeEntry(id: number): void;
+  /** @returns the word count the entry had */
+  removeEntry(id: number): number;
   /**
    * Entries whose derived rows an older parser made (an upgraded index): a run reads them
    * again, even when their stat is unchanged, and rewrites those rows with `rederiveEntry`.
@@ -157,7 +158,19 @@ export interface RunLog {
   finishRun(id: number, status: RunStatus, finishedAt: string, durationMs: number, stats: RunStats, message: string | null): void;
   /** Runs left 'running' by a process that died are marked failed. */
   failInterruptedRuns(at: string, message?: string): void;
-  addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void;
+  /**
+   * Records an entry event; `words` is how it changed the journal's word count (the new
+   * count minus the old: a new entry's words, minus a removed one's), for daily_stats.
+   */
+  addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null, words: number): void;
+  /**
+   * The run finished at `finishedAt` (call in the transaction that finishes it): the
+   * events recorded since the last call go into daily_stats, each on the local day it
+   * happened, and the day the run finished gets its row with the index's totals.
+   * `completesFirstSync`: the run was a full sync that succeeded — a new index's first
+   * one counts its entries as added but not their words (they were written before).
+   */
+  recordDays(finishedAt: string, completesFirstSync: boolean): void;
   /** Drops the oldest runs and events beyond the retention limits. */
   prune(): void;
 }
@@ -309,6 +322,49 @@ export interface ActivityYear {
   days: Array<{ date: string; count: number }>;
 }
 
+/** One day of daily_stats (SPEC §3): totals at the day's last run, and what the day's events did. */
+export interface DayStats {
+  /** YYYY-MM-DD, the machine's local date. */
+  day: string;
+  entries: number;
+  words: number;
+  added: number;
+  updated: number;
+  moved: number;
+  removed: number;
+  wordsAdded: number;
+  wordsRemoved: number;
+}
+
+/** What the days of a stretch (today, this week, this month) add up to. */
+export interface PeriodStats {
+  wordsAdded: number;
+  wordsRemoved: number;
+  added: number;
+  updated: number;
+}
+
+/** `/api/stats/summary`: the stretches up to `day` (today), and the writing streaks. */
+export interface StatsSummary {
+  /** Today on the machine (YYYY-MM-DD), the day the figures are counted up to. */
+  day: string;
+  today: PeriodStats;
+  /** Monday to today. */
+  week: PeriodStats;
+  /** The 1st of the month to today. */
+  month: PeriodStats;
+  /** Days in a row with words added, up to today (or yesterday, while today has none yet). */
+  streakDays: number;
+  longestStreakDays: number;
+}
+
+/** The entries changed on one local day: its entry events, oldest first. */
+export interface DayChanges {
+  day: string;
+  total: number;
+  changes: EventRow[];
+}
+
 export interface Counts {
   entries: number;
   tags: number;
@@ -358,6 +414,14 @@ export interface IndexReader {
   lastEventId(): number;
   /** Events after `afterId`, oldest first: what a change feed hands on. */
   eventsAfter(afterId: number, limit: number): EventRow[];
+
+  // The journal's growth (daily_stats): the writing stats routes, the page and writing_stats.
+  /** daily_stats rows from `from` to `to` (inclusive; null: no bound), oldest first. */
+  dailyStats(from: string | null, to: string | null): DayStats[];
+  /** The figures of today (`today`), its week and its month, and the writing streaks. */
+  statsSummary(today: string): StatsSummary;
+  /** The first `limit` entry events of a local day. */
+  dayChanges(day: string, limit: number): DayChanges;
 }
 
 // ---- what the readers ask (SPEC §5) -----------------------------------------------

@@ -17,6 +17,8 @@ import { StatusSource, type StatusDeps } from '../core/status.js';
 import { renderMetrics, type RunMetrics } from './metrics.js';
 import { EventHub, type EventSources } from './events.js';
 import { choiceParam, dateParam, dateRange, fieldParams, folderParam, idParam, intParam, optionalIntParam, tagParam, textParam, wellFormedQuery } from './params.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { localDay } from '../core/days.js';
 
 export interface AppDeps extends StatusDeps, EventSources {
   /**
@@ -29,6 +31,8 @@ export interface AppDeps extends StatusDeps, EventSources {
   /** The flusher: the engine and the writes (core/status.ts); each write pushes a fresh status (events.ts). */
   indexFile: StatusDeps['indexFile'] & EventSources['indexFile'];
   metrics: RunMetrics;
+  /** Whose "today" the writing stats count up to: the runs' clock (the system's by default). */
+  clock?: Clock;
   /** Folder of the page's files; only files directly inside it are served. */
   webDir: string;
   /**
@@ -52,6 +56,7 @@ const MAX_TAG_CHARS = 200;
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const { queries } = deps;
+  const clock = deps.clock ?? systemClock;
   const source = deps.status ?? new StatusSource(deps);
   const events = new EventHub(deps, source);
 
@@ -176,6 +181,16 @@ export function createApp(deps: AppDeps): Hono {
   }));
   get('/api/errors', heavy((c) => c.json({ errors: queries.fileErrors() })));
   get('/api/activity', heavy((c) => c.json(queries.activity(optionalIntParam(c, 'year', 1, 9999)))));
+  get('/api/stats/daily', heavy((c) => {
+    const { from, to } = dateRange(c);
+    return c.json({ days: queries.dailyStats(from ?? null, to ?? null) });
+  }));
+  get('/api/stats/summary', heavy((c) => c.json(queries.statsSummary(localDay(clock.now())))));
+  get('/api/changes', heavy((c) => {
+    const day = dateParam(c, 'day');
+    if (day === undefined) throw new HTTPException(400, { message: 'day is required: a date YYYY-MM-DD' });
+    return c.json(queries.dayChanges(day, intParam(c, 'limit', 500, 1, 5000)));
+  }));
   get(
     '/api/links/broken',
     heavy((c) => c.json(queries.brokenLinks(intParam(c, 'limit', 100, 1, 1000), intParam(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER)))),

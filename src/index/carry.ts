@@ -2,7 +2,8 @@
  * The user's own tables, views, indexes and triggers, carried from an index that has to be
  * rebuilt (damaged, or of a schema version inkdex cannot upgrade) into the new one (SPEC §3):
  * read while the old file is still open, made again once the new schema is there. What
- * cannot be read or made again is named, for the log.
+ * cannot be read or made again is named, for the log. So is the one table of inkdex's
+ * that the folder cannot give back: daily_stats, the journal's history.
  */
 import { errorMessage as message } from '../core/errors.js';
 import { namesAddedSince } from './migrations.js';
@@ -29,6 +30,8 @@ export interface UserObjects {
   tables: Array<{ name: string; sql: string; columns: string[]; rows: SqlParam[][] }>;
   /** Indexes, views and triggers, made after the tables. */
   others: SchemaObject[];
+  /** The rows of daily_stats (in its columns' order), when it could be read. */
+  days: SqlParam[][];
   /** What could not be read, in words. */
   lost: string[];
 }
@@ -42,7 +45,7 @@ function quote(name: string): string {
  * @param version the index's schema version, when known
  */
 export function readUserObjects(old: Connection, version: string | null): UserObjects {
-  const found: UserObjects = { tables: [], others: [], lost: [] };
+  const found: UserObjects = { tables: [], others: [], days: [], lost: [] };
   const newer = namesAddedSince(version);
   let objects: SchemaObject[];
   try {
@@ -68,8 +71,18 @@ export function readUserObjects(old: Connection, version: string | null): UserOb
       found.lost.push(`table ${o.name} (${message(err)})`);
     }
   }
+  if (objects.some((o) => o.type === 'table' && o.name === 'daily_stats')) {
+    try {
+      found.days = old.all<Record<string, SqlParam>>(`SELECT ${DAY_COLUMNS} FROM daily_stats`).map((r) => DAY_COLUMNS.split(', ').map((c) => r[c] ?? null));
+    } catch (err) {
+      found.lost.push(`the daily_stats history (${message(err)})`);
+    }
+  }
   return found;
 }
+
+/** daily_stats' columns, as SPEC §3 has them (a newer version's extra columns are left). */
+const DAY_COLUMNS = 'day, entries, words, added, updated, moved, removed, words_added, words_removed';
 
 /**
  * Makes the objects again in `db` (a new index, its schema written), in one transaction.
@@ -86,6 +99,11 @@ export function restoreUserObjects(db: Connection, objects: UserObjects): { carr
       attempt(db, `table ${t.name}`, carried, lost, t.name, () => {
         db.exec(t.sql);
         for (const row of t.rows) db.run(insert, row);
+      });
+    }
+    if (objects.days.length > 0) {
+      attempt(db, 'the daily_stats history', carried, lost, `daily_stats (${objects.days.length} days)`, () => {
+        for (const row of objects.days) db.run(`INSERT OR REPLACE INTO daily_stats(${DAY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, row);
       });
     }
     // Indexes and views before triggers, so that no trigger fires on the rows carried.
@@ -118,7 +136,10 @@ function attempt(db: Connection, what: string, carried: string[], lost: string[]
 export function carriedLine(result: { carried: string[]; lost: string[] }): string | null {
   if (result.carried.length === 0 && result.lost.length === 0) return null;
   const parts: string[] = [];
-  if (result.carried.length > 0) parts.push(`kept your own tables and views in the new index: ${result.carried.join(', ')}`);
+  const own = result.carried.filter((name) => !name.startsWith('daily_stats ('));
+  const history = result.carried.find((name) => name.startsWith('daily_stats ('));
+  if (own.length > 0) parts.push(`kept your own tables and views in the new index: ${own.join(', ')}`);
+  if (history) parts.push(`kept the history in ${history}`);
   if (result.lost.length > 0) parts.push(`could not keep: ${result.lost.join('; ')}`);
   return parts.join('; ');
 }

@@ -8,7 +8,7 @@
  */
 import { errorMessage } from '../core/errors.js';
 import { otherSchema } from './index-file-check.js';
-import { childIndexesSql, OBSIDIAN_TABLES_SQL, SCHEMA_VERSION, STALE_TABLE_SQL, VERSION_SQL } from './schema.js';
+import { childIndexesSql, DAILY_STATS_SQL, OBSIDIAN_TABLES_SQL, SCHEMA_VERSION, STALE_TABLE_SQL, STATS_SINCE, VERSION_SQL } from './schema.js';
 import type { Connection } from './sql-connection.js';
 
 export interface Migration {
@@ -38,6 +38,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ${childIndexesSql(['tasks_due', 'headings_entry', 'blocks_entry', 'aliases_entry', 'fields_entry', 'fields_key'])}
       ${STALE_TABLE_SQL}
       INSERT INTO inkdex_stale(entry_id) SELECT id FROM entries;
+    `,
+  },
+  {
+    // Daily snapshots of the journal's growth (issue 17): daily_stats starts empty — no
+    // history is invented — and words count from the day of the upgrade (stats_since set:
+    // the next sync is not a new index's first, whose notes were written before).
+    from: '4',
+    to: '5',
+    sql: `
+      ${DAILY_STATS_SQL}
+      INSERT OR REPLACE INTO meta(key, value) VALUES ('${STATS_SINCE}', date('now', 'localtime'));
     `,
   },
 ];

@@ -154,7 +154,7 @@ function userObjectsIn(native: NativeModule, file: string): UserObjects | null {
       db.close();
     }
   } catch (err) {
-    return { tables: [], others: [], lost: [`anything of the old file (${errorMessage(err)})`] };
+    return { tables: [], others: [], days: [], lost: [`anything of the old file (${errorMessage(err)})`] };
   }
 }
 

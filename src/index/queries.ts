@@ -9,11 +9,15 @@ import type { Connection } from './sql-connection.js';
 import { BadQueryError, errorMessage } from '../core/errors.js';
 import { closeMatches } from '../core/close-matches.js';
 import { nfc } from '../core/nfc.js';
+import { streaks } from '../core/daily-stats.js';
+import { dayBounds, monthStart, weekStart } from '../core/days.js';
 import {
   type ActivityYear,
   type BrokenLink,
   type Change,
   type Counts,
+  type DayChanges,
+  type DayStats,
   type EntryDetail,
   type EntryFilters,
   type EntryName,
@@ -31,10 +35,12 @@ import {
   type ListedEntry,
   type ListQuery,
   type ListSort,
+  type PeriodStats,
   type RunRow,
   type TaskDetail,
   type SearchHit,
   type SearchQuery,
+  type StatsSummary,
   type TaskQuery,
   type TaskRow,
 } from '../core/seam.js';
@@ -47,6 +53,7 @@ const RUN_COLUMNS = `id, trigger, kind, status, started_at AS startedAt, finishe
   scanned, added, updated, unchanged, moved, removed, errors, message`;
 const EVENT_COLUMNS = 'id, run_id AS runId, at, path, old_path AS oldPath, kind, content_hash AS contentHash';
 const TASK_COLUMNS = 't.line, t.text, t.done, t.due, t.scheduled, t.done_date AS doneDate, t.priority';
+const DAY_COLUMNS = `day, entries, words, added, updated, moved, removed, words_added AS wordsAdded, words_removed AS wordsRemoved`;
 const EVENT_COLUMNS_EV = 'ev.id, ev.run_id AS runId, ev.at, ev.path, ev.old_path AS oldPath, ev.kind, ev.content_hash AS contentHash';
 
 export class Queries implements IndexReader {
@@ -114,13 +121,13 @@ export class Queries implements IndexReader {
   entries(query: EntryQuery): { total: number; entries: EntrySummary[] } {
     const { q: _q, limit, offset, ...filters } = query;
     const page = { limit, offset };
-    const found = query.q === undefined || query.q.trim() === '' ? this.page(filters, null, 'date', page, 'best') : this.match(query.q, (m) => this.page(filters, m, 'date', page, 'best'));
+    const found = query.q === undefined || query.q.trim() === '' ? this.page(filters, null, 'date', page, 'best') : this.textSearch(query.q, filters, page, 'best');
     return { total: found.total, entries: found.rows.map(({ score: _score, ...entry }) => entry) };
   }
 
   search(query: SearchQuery): { total: number; hits: SearchHit[] } {
     const page = { limit: query.limit, offset: query.offset ?? 0 };
-    const found = this.match(query.query, (m) => this.page(query, m, 'date', page, 'body'));
+    const found = this.textSearch(query.query, query, page, 'body');
     return {
       total: found.total,
       hits: found.rows.map((r) => ({ id: r.id, path: r.path, title: r.title, date: r.date, tags: r.tags, snippet: r.snippet, score: Math.round(r.score * 1000) / 1000 })),
@@ -130,6 +137,32 @@ export class Queries implements IndexReader {
   list(query: ListQuery): { total: number; entries: ListedEntry[] } {
     const found = this.page(query, null, query.sort, query, 'none');
     return { total: found.total, entries: found.rows.map((r) => ({ id: r.id, path: r.path, title: r.title, date: r.date, tags: r.tags, wordCount: r.wordCount })) };
+  }
+
+  /**
+   * A full-text search, best first, where a note one of whose aliases is the query itself
+   * (any case, Unicode-normalised: `Annie` finds the note with `aliases: [Annie]`) ranks
+   * above every text match — an alias is another name of the note, as in Obsidian's
+   * quick switcher. Paged across both: the alias hits (by path) come first.
+   */
+  private textSearch(
+    q: string,
+    filter: EntryFilters,
+    page: { limit: number; offset: number },
+    snippets: 'best' | 'body',
+  ): { total: number; rows: Array<EntrySummary & { score: number }> } {
+    const { where, params } = filters(filter);
+    const aliasIds = this.db
+      .all<{ id: number }>(`SELECT e.id FROM inkdex_keys k JOIN entries e ON e.id = k.entry_id WHERE k.key = ? AND ${where} ORDER BY e.path`, [aliasKey(nfc(q.trim())), ...params])
+      .map((r) => r.id);
+    if (aliasIds.length === 0) return this.match(q, (m) => this.page(filter, m, 'date', page, snippets));
+    const rest = { ...filter, exclude: aliasIds };
+    const text = this.match(q, (m) => this.page(rest, m, 'date', { limit: Math.max(0, page.offset + page.limit - aliasIds.length), offset: Math.max(0, page.offset - aliasIds.length) }, snippets));
+    const shown = aliasIds.slice(page.offset, page.offset + page.limit);
+    const top = (text.rows[0]?.score ?? 0) + 1;
+    const aliasRows = shown.length === 0 ? [] : this.page({ ids: shown }, null, 'date', { limit: shown.length, offset: 0 }, snippets).rows;
+    const byId = new Map(aliasRows.map((r) => [r.id, { ...r, score: top }]));
+    return { total: aliasIds.length + text.total, rows: [...shown.flatMap((id) => byId.get(id) ?? []), ...text.rows] };
   }
 
   /**
@@ -160,7 +193,7 @@ export class Queries implements IndexReader {
    * already has the title), or none.
    */
   private page(
-    filter: EntryFilters,
+    filter: PageFilter,
     match: string | null,
     sort: ListSort,
     page: { limit: number; offset: number },
@@ -393,6 +426,38 @@ export class Queries implements IndexReader {
     );
   }
 
+  dailyStats(from: string | null, to: string | null): DayStats[] {
+    return this.db.all<DayStats>(`SELECT ${DAY_COLUMNS} FROM daily_stats WHERE day >= ? AND day <= ? ORDER BY day`, [from ?? '', to ?? '9999-12-31']);
+  }
+
+  /**
+   * Today, this week (from Monday) and this month (from the 1st), each up to today, and
+   * the streaks of days with words added (core/daily-stats.ts says how they are counted).
+   */
+  statsSummary(today: string): StatsSummary {
+    const period = (from: string): PeriodStats =>
+      this.db.get<PeriodStats>(
+        `SELECT coalesce(sum(words_added), 0) AS wordsAdded, coalesce(sum(words_removed), 0) AS wordsRemoved,
+           coalesce(sum(added), 0) AS added, coalesce(sum(updated), 0) AS updated
+         FROM daily_stats WHERE day >= ? AND day <= ?`,
+        [from, today],
+      )!;
+    const writingDays = this.db.all<{ day: string }>('SELECT day FROM daily_stats WHERE words_added > 0 ORDER BY day').map((r) => r.day);
+    const { current, longest } = streaks(writingDays, today);
+    return { day: today, today: period(today), week: period(weekStart(today)), month: period(monthStart(today)), streakDays: current, longestStreakDays: longest };
+  }
+
+  /** The day's events, oldest first, each with the entry now at its path (null when none). */
+  dayChanges(day: string, limit: number): DayChanges {
+    const { from, to } = dayBounds(day);
+    const total = this.db.get<{ n: number }>('SELECT count(*) AS n FROM entry_events WHERE at >= ? AND at < ?', [from, to])!.n;
+    const changes = this.db.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS_EV}, e.id AS entryId FROM entry_events ev LEFT JOIN entries e ON e.path = ev.path WHERE ev.at >= ? AND ev.at < ? ORDER BY ev.id LIMIT ?`,
+      [from, to, limit],
+    );
+    return { day, total, changes };
+  }
+
   /** The entry's events, newest first, following moves back to where it was added. */
   private history(path: string): EventRow[] {
     const out: EventRow[] = [];
@@ -426,7 +491,10 @@ const ORDER: Record<ListSort, string> = {
   title: 'e.title COLLATE NOCASE, e.path',
 };
 
-function filters(query: EntryFilters): { where: string; params: Array<string | number> } {
+/** The filters of a page of entries, plus the ids a search picks or leaves out (internal). */
+type PageFilter = EntryFilters & { ids?: number[]; exclude?: number[] };
+
+function filters(query: PageFilter): { where: string; params: Array<string | number> } {
   const clauses = ['1'];
   const params: Array<string | number> = [];
   if (query.tag !== undefined) {
@@ -446,6 +514,14 @@ function filters(query: EntryFilters): { where: string; params: Array<string | n
     // A range over the path index: every path starting with `folder/` ('0' follows '/').
     clauses.push('e.path >= ? AND e.path < ?');
     params.push(`${folder}/`, `${folder}0`);
+  }
+  if (query.ids !== undefined) {
+    clauses.push(`e.id IN (${query.ids.map(() => '?').join(', ')})`);
+    params.push(...query.ids);
+  }
+  if (query.exclude !== undefined && query.exclude.length > 0) {
+    clauses.push(`e.id NOT IN (${query.exclude.map(() => '?').join(', ')})`);
+    params.push(...query.exclude);
   }
   for (const f of query.fields ?? []) {
     clauses.push(`e.id IN (SELECT entry_id FROM fields WHERE key = ? COLLATE NOCASE${f.value === null ? '' : ' AND value = ? COLLATE NOCASE'})`);

@@ -5,7 +5,7 @@
  */
 import type { Connection } from './sql-connection.js';
 
-export const SCHEMA_VERSION = '4';
+export const SCHEMA_VERSION = '5';
 
 /**
  * PRAGMA application_id ('inkx'): marks the file as an inkdex index in its header, so a
@@ -78,6 +78,26 @@ export const STALE_TABLE_SQL = `
 CREATE TABLE inkdex_stale (entry_id INTEGER PRIMARY KEY);
 `;
 
+/**
+ * The journal's growth, one row per local day a run happened (new in version 5; never
+ * pruned: ten years are ~3,650 small rows). entries_words lets a run read the totals
+ * without walking every body: word_count is stored after it.
+ */
+export const DAILY_STATS_SQL = `
+CREATE TABLE daily_stats (day TEXT PRIMARY KEY,
+  entries INTEGER NOT NULL, words INTEGER NOT NULL,
+  added INTEGER NOT NULL, updated INTEGER NOT NULL, moved INTEGER NOT NULL, removed INTEGER NOT NULL,
+  words_added INTEGER NOT NULL, words_removed INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX entries_words ON entries(word_count);
+`;
+
+/**
+ * meta key: the day daily_stats began counting words. A new index gets it when its first
+ * full sync succeeds — until then its entries' words were written before inkdex saw them;
+ * an index upgraded from an older version gets the day of the upgrade (no invented history).
+ */
+export const STATS_SINCE = 'stats_since';
+
 export const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE entries (
@@ -137,7 +157,7 @@ CREATE TABLE inkdex_checks (entry_id INTEGER PRIMARY KEY, checked_ms INTEGER NOT
 -- The keys each entry answers to (see link-keys.ts): its name and its path in link
 -- resolution, and its aliases ('a:'), which name the note a broken link may have meant.
 CREATE TABLE inkdex_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL, PRIMARY KEY (key, entry_id)) WITHOUT ROWID;
-${STALE_TABLE_SQL}${childIndexesSql()}`;
+${STALE_TABLE_SQL}${childIndexesSql()}${DAILY_STATS_SQL}`;
 
 /**
  * An index made before inkdex marked its files (no application_id), or one whose mark had

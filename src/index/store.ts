@@ -4,10 +4,12 @@
  * choosing the engine are open-index.ts's, engine.ts's and the engines' (native-engine.ts,
  * wasm-engine.ts); reads for the API are queries.ts's.
  */
-import { CHILD_INDEXES, childIndexesSql, KEEP_EVENTS, KEEP_RUNS } from './schema.js';
+import { CHILD_INDEXES, childIndexesSql, KEEP_EVENTS, KEEP_RUNS, STATS_SINCE } from './schema.js';
 import { nextTurn } from '../core/time-slice.js';
 import type { Connection, SqlParam } from './sql-connection.js';
 import { aliasKey, anchorKey, entryKeys, headingKey, linkKey } from '../core/link-keys.js';
+import { dayRows, DayTally } from '../core/daily-stats.js';
+import { localDay } from '../core/days.js';
 import type { EntryRecord, EventKind, IndexedFile, IndexedStat, RunKind, RunStats, RunStatus, SyncStore, Trigger } from '../core/seam.js';
 
 /** checkedMs of a file read long after its mtime (no inkdex_checks row): never racy. */
@@ -78,6 +80,15 @@ export class SqlSyncStore implements SyncStore {
   private inTransaction = false;
   /** Work waiting for the open transaction to end (see whenIdle). */
   private readonly afterTransaction: Array<() => void> = [];
+  /**
+   * The figures of entry events for daily_stats: this transaction's, and those committed
+   * but not yet written there (recordDays writes them; a run whose finish could not be
+   * written leaves them to the next run's, so nothing committed goes uncounted).
+   */
+  private daysPending = new DayTally();
+  private daysKept = new DayTally();
+  /** recordDays wrote the kept figures in this transaction: they go once it commits. */
+  private daysWritten = false;
 
   /**
    * @param reserve makes room for this many more bytes of database, where the engine
@@ -103,6 +114,10 @@ export class SqlSyncStore implements SyncStore {
     this.flushFts();
     this.resolveLinks();
     this.db.commit();
+    if (this.daysWritten) this.daysKept = new DayTally();
+    else this.daysKept.merge(this.daysPending);
+    this.daysPending = new DayTally();
+    this.daysWritten = false;
     this.ended();
   }
 
@@ -111,6 +126,8 @@ export class SqlSyncStore implements SyncStore {
     this.linksOf.clear();
     this.keysChanged.clear();
     this.anchorsOf.clear();
+    this.daysPending = new DayTally();
+    this.daysWritten = false;
     try {
       this.db.rollback();
     } finally {
@@ -225,10 +242,10 @@ export class SqlSyncStore implements SyncStore {
     return id;
   }
 
-  /** Replaces an entry's content (and path, for a move), keeping its id. */
-  updateEntry(id: number, e: EntryRecord, indexedAt: string, racyCheckedMs: number | null): void {
+  /** Replaces an entry's content (and path, for a move), keeping its id. @returns its word count before */
+  updateEntry(id: number, e: EntryRecord, indexedAt: string, racyCheckedMs: number | null): number {
     this.ftsDelete(id);
-    const before = this.db.get<{ path: string }>('SELECT path FROM entries WHERE id = ?', [id]);
+    const before = this.db.get<{ path: string; word_count: number }>('SELECT path, word_count FROM entries WHERE id = ?', [id]);
     if (before && before.path !== e.path) {
       // A move: the entry answers to other keys now (and its links' own folder changed).
       this.dropKeys(id, before.path);
@@ -242,6 +259,7 @@ export class SqlSyncStore implements SyncStore {
     this.setChecked(id, racyCheckedMs);
     this.ftsInsert(id);
     this.db.run('DELETE FROM inkdex_stale WHERE entry_id = ?', [id]);
+    return before?.word_count ?? 0;
   }
 
   /**
@@ -264,14 +282,16 @@ export class SqlSyncStore implements SyncStore {
     this.setChecked(id, racyCheckedMs);
   }
 
-  removeEntry(id: number): void {
+  /** @returns the word count the entry had */
+  removeEntry(id: number): number {
     this.ftsDelete(id);
-    const before = this.db.get<{ path: string }>('SELECT path FROM entries WHERE id = ?', [id]);
+    const before = this.db.get<{ path: string; word_count: number }>('SELECT path, word_count FROM entries WHERE id = ?', [id]);
     if (before) this.dropKeys(id, before.path);
     this.deleteChildren(id);
     this.db.run('DELETE FROM inkdex_checks WHERE entry_id = ?', [id]);
     this.db.run('DELETE FROM inkdex_stale WHERE entry_id = ?', [id]);
     this.db.run('DELETE FROM entries WHERE id = ?', [id]);
+    return before?.word_count ?? 0;
   }
 
   /**
@@ -627,12 +647,38 @@ export class SqlSyncStore implements SyncStore {
   }
 
   /** Runs left 'running' by a process that died are marked failed. */
-  failInterruptedRuns(at: string): void {
-    this.db.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = 'interrupted: the process stopped before the run finished' WHERE status = 'running'", [at]);
+  failInterruptedRuns(at: string, message = 'interrupted: the process stopped before the run finished'): void {
+    this.db.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = ? WHERE status = 'running'", [at, message]);
   }
 
-  addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null): void {
+  addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null, words: number): void {
     this.db.run('INSERT INTO entry_events(run_id, at, path, old_path, kind, content_hash) VALUES (?, ?, ?, ?, ?, ?)', [runId, at, path, oldPath, kind, contentHash]);
+    this.daysPending.count(localDay(Date.parse(at)), kind, words);
+  }
+
+  /**
+   * The events' figures into daily_stats (see dayRows), with the index's totals: a count
+   * and a sum over the covering index entries_words (~30 pages at 10k notes), never over
+   * the entries' rows, whose word_count sits after the body.
+   */
+  recordDays(finishedAt: string, completesFirstSync: boolean): void {
+    const tally = new DayTally();
+    tally.merge(this.daysKept);
+    tally.merge(this.daysPending);
+    const finishDay = localDay(Date.parse(finishedAt));
+    const totals = this.db.get<{ entries: number; words: number }>('SELECT count(*) AS entries, coalesce(sum(word_count), 0) AS words FROM entries')!;
+    const firstSync = this.db.get('SELECT 1 AS yes FROM meta WHERE key = ?', [STATS_SINCE]) === undefined;
+    for (const r of dayRows(tally, finishDay, totals, firstSync)) {
+      this.db.run(
+        `INSERT INTO daily_stats(day, entries, words, added, updated, moved, removed, words_added, words_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(day) DO UPDATE SET entries = excluded.entries, words = excluded.words, added = added + excluded.added,
+           updated = updated + excluded.updated, moved = moved + excluded.moved, removed = removed + excluded.removed,
+           words_added = words_added + excluded.words_added, words_removed = words_removed + excluded.words_removed`,
+        [r.day, r.entries, r.words, r.added, r.updated, r.moved, r.removed, r.wordsAdded, r.wordsRemoved],
+      );
+    }
+    if (firstSync && completesFirstSync) this.setMeta(STATS_SINCE, finishDay);
+    this.daysWritten = true;
   }
 
   /**

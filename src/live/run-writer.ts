@@ -24,7 +24,7 @@ export type RunFn = typeof runSync;
 export function inProcessWriter(store: SyncStore, opts: SyncOptions, run: RunFn = runSync): RunWriter {
   return {
     run: (scope, trigger, hooks, reservedId) => run(store, opts, scope, trigger, hooks, reservedId),
-    reserveRun: async (trigger) => reserveRun(store, trigger),
-    cancelReservedRun: async (id) => cancelReservedRun(store, id),
+    reserveRun: async (trigger) => reserveRun(store, trigger, opts.clock),
+    cancelReservedRun: async (id) => cancelReservedRun(store, id, opts.clock),
   };
 }

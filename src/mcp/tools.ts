@@ -1,5 +1,5 @@
 /**
- * The seven MCP tools of SPEC §5.1 over the reader seam: each declares its input and
+ * The seven MCP tools of SPEC §5.1, and writing_stats (issue 17), over the reader seam: each declares its input and
  * output schema, answers with `structuredContent` and the same as JSON text, and turns
  * what a reader cannot answer (a bad query, a note that is not there) into a tool error
  * that says what was asked. The SDK refuses arguments that fail the input schema with a
@@ -8,7 +8,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import { BadQueryError } from '../core/errors.js';
+import { BadQueryError, NotReady } from '../core/errors.js';
 import {
   isCalendarDate,
   isSince,
@@ -21,13 +21,27 @@ import {
   sinceKey,
 } from '../core/reading.js';
 import type { EntryFilters, EntryName, IndexReader } from '../core/seam.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { addDays, localDay } from '../core/days.js';
 
 /** What the tools read. */
 export interface ToolDeps {
   reader: IndexReader;
   /** The `/api/status` object of the process keeping the index, as well as this process knows it. */
   status(): object;
+  /** Whose "today" writing_stats counts up to: the runs' clock (the system's by default). */
+  clock?: Clock;
+  /**
+   * Resolves once the index can answer: an index that has never finished a sync (its
+   * first build under way) would answer "no such note" for notes it has not reached yet.
+   * Rejects with NotReady, said to the client as a tool error, when that takes too long.
+   */
+  ready?(): Promise<void>;
 }
+
+
+/** writing_stats without from/to: the days of the last four weeks, today included. */
+const WRITING_DAYS_DEFAULT = 28;
 
 /** How many close matches a "not found" offers. */
 const CLOSE_MATCHES = 5;
@@ -106,10 +120,42 @@ const statusOutput = z.looseObject({
   version: z.string(),
 });
 
+const period = z.object({ wordsAdded: z.number().int(), wordsRemoved: z.number().int(), added: z.number().int(), updated: z.number().int() });
+const writingOutput = {
+  day: z.string(),
+  today: period,
+  week: period,
+  month: period,
+  streakDays: z.number().int(),
+  longestStreakDays: z.number().int(),
+  days: z.array(
+    z.object({
+      day: z.string(),
+      entries: z.number().int(),
+      words: z.number().int(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      moved: z.number().int(),
+      removed: z.number().int(),
+      wordsAdded: z.number().int(),
+      wordsRemoved: z.number().int(),
+    }),
+  ),
+};
+
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   const { reader } = deps;
+  const answer = async (read: () => object): Promise<CallToolResult> => {
+    try {
+      await deps.ready?.();
+    } catch (err) {
+      if (err instanceof NotReady) return toolError(err.message);
+      throw err;
+    }
+    return answerNow(read);
+  };
 
   server.registerTool(
     'search',
@@ -263,6 +309,33 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   );
 
   server.registerTool(
+    'writing_stats',
+    {
+      title: 'Writing stats',
+      description:
+        'How the journal grows, from inkdex\'s daily_stats: words added and removed, notes added and updated today, this week ' +
+        '(from Monday) and this month (from the 1st); the streak of days in a row with words written (ending today, or yesterday ' +
+        'while today has none yet) and the longest one; and one row per day inkdex ran (days: totals of notes and words at the ' +
+        'day\'s end, counts of notes added/updated/moved/removed, words added/removed). Days are the local dates of the machine ' +
+        `running inkdex; \`day\` is today. Without from/to, days covers the last ${WRITING_DAYS_DEFAULT} days. A day with no row is a day inkdex did not run.`,
+      inputSchema: {
+        from: day('First day of `days` (YYYY-MM-DD)'),
+        to: day('Last day of `days` (YYYY-MM-DD, default today)'),
+      },
+      outputSchema: writingOutput,
+      annotations: READ_ONLY,
+    },
+    (args) =>
+      answer(() => {
+        const today = localDay((deps.clock ?? systemClock).now());
+        const to = args.to ?? today;
+        const from = args.from ?? (args.to === undefined ? addDays(today, 1 - WRITING_DAYS_DEFAULT) : null);
+        if (from !== null && from > to) throw new BadArgument(`from (${from}) is after to (${to})`);
+        return { ...reader.statsSummary(today), days: reader.dailyStats(from, to) };
+      }),
+  );
+
+  server.registerTool(
     'journal_status',
     {
       title: 'Journal status',
@@ -292,12 +365,12 @@ class NotFound extends Error {}
 class BadArgument extends Error {}
 
 /** Runs a read; its answer as structured content and JSON text, or a tool error saying why not. */
-function answer(read: () => object): CallToolResult {
+function answerNow(read: () => object): CallToolResult {
   try {
     const value = read() as Record<string, unknown>;
     return { structuredContent: value, content: [{ type: 'text', text: JSON.stringify(value) }] };
   } catch (err) {
-    if (err instanceof NotFound || err instanceof BadArgument || err instanceof BadQueryError) return toolError(err.message);
+    if (err instanceof NotFound || err instanceof BadArgument || err instanceof BadQueryError || err instanceof NotReady) return toolError(err.message);
     throw err;
   }
 }

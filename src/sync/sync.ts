@@ -12,6 +12,7 @@ import { listFolder, scanFolder, statFile, statPath, type DiskFile, type FolderL
 import { describeFsError, errorCode, isFolder } from '../core/fs.js';
 import { errorMessage } from '../core/errors.js';
 import { TimeSlice } from '../core/time-slice.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { IndexedFile, IndexedStat, RunKind, RunLog, RunProgress, RunStats, RunSummary, SyncStore, Trigger } from '../core/seam.js';
 
 export interface SyncOptions {
@@ -26,6 +27,8 @@ export interface SyncOptions {
    * of its steps holds the thread for a few hundred ms.
    */
   ftsInOnePass?: boolean;
+  /** What the run's rows are stamped with (runs, events, their days); the system clock by default. */
+  clock?: Clock;
 }
 
 /** What a run looks at. */
@@ -108,7 +111,8 @@ export async function runSync(
   hooks: RunHooks = {},
   reservedId: number | null = null,
 ): Promise<RunResult> {
-  const started = Date.now();
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
   const startedAt = new Date(started).toISOString();
   const kind: RunKind = scope.kind;
   await store.writable();
@@ -139,17 +143,20 @@ export async function runSync(
     status = 'failed';
     message = 'stopped: inkdex was shut down before the run finished; the next run completes it';
   }
-  const finished = Date.now();
+  const finished = clock.now();
   const summary: RunSummary = {
     id: row.mark(), trigger, kind, status, startedAt, finishedAt: new Date(finished).toISOString(), durationMs: finished - started, ...stats, message,
   };
   const recorded = row.made() || status === 'failed' || (scope.kind === 'incremental' && scope.record === true);
   if (!recorded) return { summary, held, recorded };
   // A row made only now is made in the transaction that records its end: should that fail
-  // (the disk is full), no row is left 'running' for ever.
+  // (the disk is full), no row is left 'running' for ever. The run's days go in the same
+  // transaction: a reader never sees a finished run whose day has no row. A run that goes
+  // past midnight counts each event on the day it happened (see dayRows).
   store.transaction(() => {
     summary.id = row.id();
     store.finishRun(summary.id, status, summary.finishedAt, summary.durationMs, stats, message);
+    store.recordDays(summary.finishedAt, kind === 'full' && status === 'succeeded');
     store.prune();
   });
   return { summary, held, recorded };
@@ -213,14 +220,14 @@ class RunRecord {
  * its row is made at once, so the request can answer with the run's id. sync.ts alone
  * writes sync_runs rows; the indexer reserves and cancels through these two.
  */
-export function reserveRun(store: RunLog, trigger: Trigger): { id: number; startedAt: string } {
-  const startedAt = new Date().toISOString();
+export function reserveRun(store: RunLog, trigger: Trigger, clock: Clock = systemClock): { id: number; startedAt: string } {
+  const startedAt = new Date(clock.now()).toISOString();
   return { id: store.startRun(trigger, 'full', startedAt), startedAt };
 }
 
 /** A reserved run that will never start (inkdex is shutting down). */
-export function cancelReservedRun(store: RunLog, id: number): void {
-  store.finishRun(id, 'failed', new Date().toISOString(), 0, emptyStats(), 'cancelled: inkdex was shut down before the run could start');
+export function cancelReservedRun(store: RunLog, id: number, clock: Clock = systemClock): void {
+  store.finishRun(id, 'failed', new Date(clock.now()).toISOString(), 0, emptyStats(), 'cancelled: inkdex was shut down before the run could start');
 }
 
 export function emptyStats(): RunStats {
@@ -245,6 +252,11 @@ class Run {
   ) {
     this.errorPaths = new Set(store.fileErrorPaths());
     this.stale = store.staleEntries();
+  }
+
+  /** Now, as the run's rows are stamped. */
+  private now(): string {
+    return new Date((this.opts.clock ?? systemClock).now()).toISOString();
   }
 
   private setError(p: string, at: string, message: string): void {
@@ -518,7 +530,7 @@ class Run {
       const state = diskState(this.opts.root, this.opts.rules, v.path, listed);
       if (state === 'gone') gone.push(v);
       else {
-        if (state !== 'present') this.setError(v.path, nowIso(), state.error);
+        if (state !== 'present') this.setError(v.path, this.now(), state.error);
         this.stats.unchanged++;
       }
     }
@@ -531,7 +543,7 @@ class Run {
 
   private apply(disk: DiskFile, indexed: IndexedFile | null, prepared: PreparedFile, moves: MovePool): void {
     const { read, record } = prepared;
-    const at = nowIso();
+    const at = this.now();
     this.handled.add(disk.path);
     if (!read.ok) {
       if (read.gone) return; // deleted between the listing and the read: the next batch sees it
@@ -557,28 +569,28 @@ class Run {
       return;
     }
     if (indexed) {
-      this.store.updateEntry(indexed.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
-      this.store.addEvent(this.row.id(), at, 'updated', disk.path, null, read.hash);
+      const before = this.store.updateEntry(indexed.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
+      this.store.addEvent(this.row.id(), at, 'updated', disk.path, null, read.hash, record.wordCount - before);
       this.stats.updated++;
       return;
     }
     const from = moves.claim(read.hash, disk.path);
     if (from) {
-      this.store.updateEntry(from.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
+      const before = this.store.updateEntry(from.id, record, at, racyCheck(record.mtimeMs, read.checkedMs));
       this.clearError(from.path);
-      this.store.addEvent(this.row.id(), at, 'moved', disk.path, from.path, read.hash);
+      this.store.addEvent(this.row.id(), at, 'moved', disk.path, from.path, read.hash, record.wordCount - before);
       this.stats.moved++;
       return;
     }
     this.store.insertEntry(record, at, racyCheck(record.mtimeMs, read.checkedMs));
-    this.store.addEvent(this.row.id(), at, 'added', disk.path, null, read.hash);
+    this.store.addEvent(this.row.id(), at, 'added', disk.path, null, read.hash, record.wordCount);
     this.stats.added++;
   }
 
   private remove(gone: IndexedFile): void {
-    this.store.removeEntry(gone.id);
+    const words = this.store.removeEntry(gone.id);
     this.clearError(gone.path);
-    this.store.addEvent(this.row.id(), nowIso(), 'removed', gone.path, null, gone.contentHash);
+    this.store.addEvent(this.row.id(), this.now(), 'removed', gone.path, null, gone.contentHash, -words);
     this.stats.removed++;
   }
 
@@ -591,7 +603,7 @@ class Run {
    * for the names in the folders it listed (see reconcileListed).
    */
   private reconcileFileErrors(plan: Plan): void {
-    const at = nowIso();
+    const at = this.now();
     const { disk, failedDirs, problems, listed } = plan;
     if (listed) return this.reconcileListed(plan, listed, at);
     const failed = [...failedDirs.keys()];
@@ -671,8 +683,4 @@ interface Plan {
   problems: Map<string, string>;
   /** The folders a watch batch listed; null for a full run (it listed everything). */
   listed: Listed[] | null;
-}
-
-function nowIso(): string {
-  return new Date().toISOString();
 }

@@ -342,11 +342,12 @@ export class SqlSyncStore implements SyncStore {
    * an edit that keeps its tags, links and tasks writes none of their pages. (Deleting
    * and inserting an unchanged row dirties every index page it sits on: 25 of the 54
    * pages a one-note edit wrote in a 10k-note index of ~5 KB notes, measured from the
-   * log's frames.) A moved entry's links are rewritten: their keys follow its folder.
+   * log's frames.) A moved entry's links and aliases are rewritten: the links' keys follow
+   * its folder, and its alias keys went with its other keys (dropKeys).
    */
   private replaceChildren(id: number, e: EntryRecord, moved: boolean): void {
     for (const child of this.children(id, e)) {
-      if (!(moved && child.table === 'links') && this.sameRows(id, child)) continue;
+      if (!(moved && (child.table === 'links' || child.table === 'aliases')) && this.sameRows(id, child)) continue;
       this.deleteChild(id, child.table);
       this.writeChild(id, child);
     }

@@ -1,6 +1,6 @@
 /**
  * Seeded generator of realistic markdown journals for the benchmarks.
- * CLI: node dist/bench/generate.js DIR COUNT [SEED]
+ * CLI: node dist/bench/generate.js DIR COUNT [SEED] [MEDIAN_BODY_BYTES]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -82,11 +82,16 @@ function pickIndices(rng: Rng, count: number, n: number): Set<number> {
   return out;
 }
 
+/** The median body of a generated note, in bytes (log-normal around it). */
+export const DEFAULT_BODY_BYTES = 1300;
+
 /**
  * Writes `count` notes under `dir` (created if missing) and returns what was written.
- * The same (count, seed) always gives the same bytes.
+ * The same (count, seed, medianBodyBytes) always gives the same bytes.
+ * @param medianBodyBytes the median body size: 1,300 by default; 3,500 makes the "~5 KB notes"
+ *   journal issue 16 measures bytes per edit on (a real journal's daily notes)
  */
-export async function generateJournal(dir: string, count: number, seed = 1): Promise<{ files: number; bytes: number }> {
+export async function generateJournal(dir: string, count: number, seed = 1, medianBodyBytes = DEFAULT_BODY_BYTES): Promise<{ files: number; bytes: number }> {
   const rng = createRng(seed);
   const notes = plan(rng, count);
   const share = (p: number): number => Math.max(1, Math.round(count * p));
@@ -106,7 +111,7 @@ export async function generateJournal(dir: string, count: number, seed = 1): Pro
     const noteRng = createRng((seed * 1_000_003 + i * 7919) >>> 0);
     const bodyBytes = big.has(i)
       ? noteRng.int(50_000, 200_000)
-      : Math.round(Math.min(40_000, Math.max(80, noteRng.logNormal(1300, 0.7))));
+      : Math.round(Math.min(40_000, Math.max(80, noteRng.logNormal(medianBodyBytes, 0.7))));
     let text = composeNote(noteRng, {
       date: note.date,
       title: note.title,
@@ -138,15 +143,16 @@ export async function generateJournal(dir: string, count: number, seed = 1): Pro
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [dir, countArg, seedArg] = argv;
+  const [dir, countArg, seedArg, bodyArg] = argv;
   const count = Number(countArg);
   const seed = seedArg === undefined ? 1 : Number(seedArg);
-  if (!dir || !Number.isInteger(count) || count < 1 || !Number.isInteger(seed)) {
-    process.stderr.write('usage: node dist/bench/generate.js DIR COUNT [SEED]\n');
+  const body = bodyArg === undefined ? DEFAULT_BODY_BYTES : Number(bodyArg);
+  if (!dir || !Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || !Number.isInteger(body) || body < 80) {
+    process.stderr.write('usage: node dist/bench/generate.js DIR COUNT [SEED] [MEDIAN_BODY_BYTES]\n');
     process.exit(2);
   }
   const started = performance.now();
-  const result = await generateJournal(dir, count, seed);
+  const result = await generateJournal(dir, count, seed, body);
   const ms = Math.round(performance.now() - started);
   process.stdout.write(`${JSON.stringify({ dir, ...result, seed, ms })}\n`);
 }

@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { generateJournal } from './generate.js';
+import { DEFAULT_BODY_BYTES, generateJournal } from './generate.js';
 
 const run = promisify(execFile);
 /** Bump when generate.ts changes its output, so cached journals are rebuilt. */
@@ -15,6 +15,7 @@ interface Marker {
   version: number;
   count: number;
   seed: number;
+  bodyBytes?: number;
   files: number;
   bytes: number;
 }
@@ -23,12 +24,12 @@ interface Marker {
  * Returns `cacheDir/<label>-seed<seed>/`, generating it unless a matching marker file
  * (written only after a complete generation) sits beside it.
  */
-export async function ensureJournal(cacheDir: string, label: string, count: number, seed: number): Promise<{ dir: string; files: number; bytes: number; generated: boolean }> {
+export async function ensureJournal(cacheDir: string, label: string, count: number, seed: number, bodyBytes = DEFAULT_BODY_BYTES): Promise<{ dir: string; files: number; bytes: number; generated: boolean }> {
   const dir = path.join(cacheDir, `${label}-seed${seed}`);
   const markerFile = `${dir}.json`;
   try {
     const marker = JSON.parse(await readFile(markerFile, 'utf8')) as Marker;
-    if (marker.version === GENERATOR_VERSION && marker.count === count && marker.seed === seed && existsSync(dir)) {
+    if (marker.version === GENERATOR_VERSION && marker.count === count && marker.seed === seed && (marker.bodyBytes ?? DEFAULT_BODY_BYTES) === bodyBytes && existsSync(dir)) {
       return { dir, files: marker.files, bytes: marker.bytes, generated: false };
     }
   } catch {
@@ -36,8 +37,8 @@ export async function ensureJournal(cacheDir: string, label: string, count: numb
   }
   await rm(markerFile, { force: true });
   await rm(dir, { recursive: true, force: true });
-  const { files, bytes } = await generateJournal(dir, count, seed);
-  const marker: Marker = { version: GENERATOR_VERSION, count, seed, files, bytes };
+  const { files, bytes } = await generateJournal(dir, count, seed, bodyBytes);
+  const marker: Marker = { version: GENERATOR_VERSION, count, seed, bodyBytes, files, bytes };
   await writeFile(markerFile, JSON.stringify(marker));
   return { dir, files, bytes, generated: true };
 }

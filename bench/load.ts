@@ -1,10 +1,14 @@
 /**
  * The load test, on demand: `npm run load -- [--notes 10000] [--clients 200] [--burst 1000]
- * [--think-ms 50]`. A fresh `inkdex serve` on a generated journal; CLIENTS concurrent
- * clients ask for /api/status and /api/entries?q= (in turn, a pause of THINK ms between
- * requests) while the startup sync indexes NOTES notes, then while a burst of BURST new
- * files is indexed. Prints p50/p95/p99/max per phase and route, and the errors (there
- * must be none); writes the same to bench/.cache/load-last.md. Exit 1 on any error.
+ * [--think-ms 50] [--period-ms 1000 --searchers 50]`. A fresh `inkdex serve` on a
+ * generated journal; CLIENTS concurrent clients ask for /api/status and /api/entries?q=
+ * (each in turn, a pause of THINK ms between requests; or, with --period-ms, each client
+ * once per period, the first SEARCHERS searching and the others asking for the status —
+ * issue 16's "200 clients at one request a second, 150 on status, 50 searching") while
+ * the startup sync indexes NOTES notes, then while a burst of BURST new files is indexed.
+ * Prints p50/p95/p99/max per phase and route, the 503s (with Retry-After) past capacity,
+ * and the errors (there must be none); writes the same to bench/.cache/load-last.md.
+ * Exit 1 on any error.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,6 +31,9 @@ async function main(): Promise<number> {
       clients: { type: 'string', default: '200' },
       burst: { type: 'string', default: '1000' },
       'think-ms': { type: 'string', default: '50' },
+      'period-ms': { type: 'string' },
+      searchers: { type: 'string', default: '0' },
+      inkdex: { type: 'string', default: CLI },
       seed: { type: 'string', default: '1' },
     },
   });
@@ -34,6 +41,8 @@ async function main(): Promise<number> {
   const clients = Number(values.clients);
   const burst = Number(values.burst);
   const thinkMs = Number(values['think-ms']);
+  const periodMs = values['period-ms'] === undefined ? undefined : Number(values['period-ms']);
+  const searchers = Number(values.searchers);
   const log = (line: string): void => void process.stderr.write(line + '\n');
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'inkdex-load-'));
@@ -44,8 +53,8 @@ async function main(): Promise<number> {
     log(`generating ${notes} notes…`);
     await generateJournal(journal, notes, Number(values.seed));
     log(`starting serve; ${clients} clients (think ${thinkMs} ms)`);
-    const serve = await startServe(CLI, journal, db, process.env.INKDEX_ENGINE === 'wasm' ? 'wasm' : 'native', 60_000);
-    const opts = { url: serve.url, clients, thinkMs, requestTimeoutMs: 30_000 };
+    const serve = await startServe(path.resolve(values.inkdex!), journal, db, process.env.INKDEX_ENGINE === 'wasm' ? 'wasm' : 'native', 60_000);
+    const opts = { url: serve.url, clients, thinkMs, requestTimeoutMs: 30_000, ...(periodMs !== undefined ? { periodMs, searchers } : {}) };
     const results: LoadPhaseResult[] = [];
     const startupDone = statusUntil(serve.url, (s) => s.state === 'idle' && s.counts.entries >= notes * 0.99, 600_000);
     results.push(await loadPhase(`startup sync (${notes} notes)`, opts, startupDone));
@@ -66,7 +75,7 @@ async function main(): Promise<number> {
       '',
       `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
       `Load average at the end (1/5/15 min): ${load} — other work on the machine inflates the latencies.`,
-      `Command: npm run load -- --notes ${notes} --clients ${clients} --burst ${burst} --think-ms ${thinkMs}`,
+      `Command: npm run load -- --notes ${notes} --clients ${clients} --burst ${burst} ${periodMs !== undefined ? `--period-ms ${periodMs} --searchers ${searchers}` : `--think-ms ${thinkMs}`}`,
       '',
       ...PHASE_TABLE_HEAD,
       ...results.flatMap(phaseRows),

@@ -15,6 +15,7 @@ import { ensureJournal, extractCorpus, freshCopy, listMarkdown } from './journal
 import { sideBySideTable } from './measure.js';
 import type { Row } from './measure.js';
 import { serveRows, syncRows } from './report.js';
+import { DEFAULT_BODY_BYTES } from './generate.js';
 import { readersRows, runReadersBench } from './readers-bench.js';
 import { runServeBench } from './serve-bench.js';
 import { runSyncBench } from './sync-bench.js';
@@ -25,17 +26,25 @@ const CORPORA = ['cpp-docs', 'flancian-garden', 'krycho'];
 const ENGINES = ['native', 'wasm'];
 
 const USAGE = `usage: node dist/bench/run.js [options]
-  --sizes LIST     journal sizes, e.g. 1k,10k,100k (default 1k,10k)
+  --sizes LIST     journals: a note count (1k, 10k, 100k), '-5kb' for notes of ~5 KB
+                   (default 1k,10k,10k-5kb; 10k also gets issue 16's load of 200 clients)
   --engines LIST   storage engines to measure, each on a fresh copy of the journal (default native,wasm)
   --pairs N        interleaved naive/inkdex cold-sync pairs, at least 3 (default 5: this machine's run-to-run noise is ±10 %)
   --corpus         also run ../shared/corpora/*.tar.gz when present
   --skip-serve     skip the live 'serve' and readers (inkdex search, inkdex mcp) measurements
-  --edits N        live edits to time, and edits at the autosave rhythm (default 30, at least 30)
+  --edits N        live edits to time, and edits at the autosave rhythm (default 40, at least 30)
   --seed N         journal generator seed (default 1)
   --inkdex FILE    the inkdex CLI (default dist/src/cli.js)`;
 
+interface Size {
+  label: string;
+  count: number;
+  /** The median note body (bytes): 1,300 by default, 3,500 for '-5kb' (notes of ~5 KB). */
+  bodyBytes: number;
+}
+
 interface Options {
-  sizes: Array<{ label: string; count: number }>;
+  sizes: Size[];
   engines: string[];
   pairs: number;
   corpus: boolean;
@@ -45,25 +54,26 @@ interface Options {
   cli: string;
 }
 
-function parseSize(text: string): { label: string; count: number } {
-  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
-  if (!m) throw new Error(`bad size '${text}' (use e.g. 1k, 10k, 2500)`);
+function parseSize(text: string): Size {
+  const m = /^(\d+(?:\.\d+)?)([km]?)(-5kb)?$/i.exec(text.trim());
+  if (!m) throw new Error(`bad size '${text}' (use e.g. 1k, 10k, 2500, 10k-5kb)`);
   const mult = { '': 1, k: 1000, m: 1_000_000 }[(m[2] as string).toLowerCase()] ?? 1;
   const count = Math.round(Number(m[1]) * mult);
   if (count < 1) throw new Error(`bad size '${text}'`);
-  return { label: text.trim().toLowerCase(), count };
+  // A median body of 3,500 B makes notes of 5.07 KB on average (10k notes, seed 1).
+  return { label: text.trim().toLowerCase(), count, bodyBytes: m[3] ? 3500 : DEFAULT_BODY_BYTES };
 }
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      sizes: { type: 'string', default: '1k,10k' },
+      sizes: { type: 'string', default: '1k,10k,10k-5kb' },
       engines: { type: 'string', default: ENGINES.join(',') },
       pairs: { type: 'string', default: '5' },
       corpus: { type: 'boolean', default: false },
       'skip-serve': { type: 'boolean', default: false },
-      edits: { type: 'string', default: '30' },
+      edits: { type: 'string', default: '40' },
       seed: { type: 'string', default: '1' },
       inkdex: { type: 'string', default: path.join(ROOT, 'dist', 'src', 'cli.js') },
       help: { type: 'boolean', default: false },
@@ -116,6 +126,17 @@ const log = (message: string): void => {
 /** Generous per-run bound: a full sync should never take 30 ms per note. */
 const syncTimeout = (files: number): number => Math.max(120_000, files * 30);
 
+/**
+ * What `serve` is measured on, per journal: everything on the 10k bench journal (issue 16's
+ * load too), bytes per edit on the one of ~5 KB notes, only the start on a built index at 100k.
+ */
+function serveScope(scope: string): { autosaveOnly?: boolean; builtOnly?: boolean; load?: { clients: number; searchers: number; burst: number } } {
+  if (scope.endsWith('-5kb')) return { autosaveOnly: true };
+  if (scope === '100k') return { builtOnly: true };
+  if (scope === '10k') return { load: { clients: 200, searchers: 50, burst: 10_000 } };
+  return {};
+}
+
 async function benchJournal(o: Options, scope: string, engine: string, journal: string, dbDir: string, cli: string | null, serve: boolean): Promise<Row[]> {
   const files = await listMarkdown(journal);
   const timeoutMs = syncTimeout(files.length);
@@ -131,9 +152,10 @@ async function benchJournal(o: Options, scope: string, engine: string, journal: 
   }
   const live = await runServeBench({
     scope, engine, cli, journal, files, syncedDb: sync.inkdexDb, freshDbDir: path.join(dbDir, `fresh-${engine}`),
-    edits: o.edits, burst: 1000, seed: o.seed, syncTimeoutMs: timeoutMs, log,
+    edits: o.edits, burst: 1000, seed: o.seed, syncTimeoutMs: timeoutMs, log, ...serveScope(scope),
   });
-  rows.push(...serveRows(scope, engine, live));
+  // The journal of ~5 KB notes measures bytes per edit only: its other rows say "not measured".
+  rows.push(...serveRows(scope, engine, live).filter((r) => !serveScope(scope).autosaveOnly || !/not measured|^— |no request answered/.test(r.value)));
   // serve has stopped: the index is in step with the journal and nobody holds it.
   const readers = await runReadersBench({ scope, engine, cli, journal, db: sync.inkdexDb, syncTimeoutMs: timeoutMs, log });
   return [...rows, ...readersRows(scope, engine, readers)];
@@ -160,7 +182,7 @@ async function main(): Promise<void> {
   for (const size of o.sizes) {
     const scope = size.label;
     log(`[${scope}] preparing journal of ${size.count} notes`);
-    const cached = await ensureJournal(CACHE, scope, size.count, o.seed);
+    const cached = await ensureJournal(CACHE, scope, size.count, o.seed, size.bodyBytes);
     log(`[${scope}] ${cached.generated ? 'generated' : 'cached'}: ${cached.files} files, ${(cached.bytes / 1e6).toFixed(1)} MB in ${path.relative(ROOT, cached.dir)}`);
     const work = path.join(CACHE, 'work', scope);
     for (const engine of o.engines) {

@@ -1,7 +1,8 @@
 /**
  * Live measurements against `inkdex serve`: bytes written per edit and a held reader under
- * an autosave rhythm, edit → visible (API and file), a burst of new files, steady RSS,
- * shutdown time, and /api/status latency during a fresh startup sync.
+ * an autosave rhythm, edit → visible (API and file), a burst of new files, searches on the
+ * idle index, steady RSS, shutdown time, /api/status latency during a fresh startup sync,
+ * and issue 16's load (clients once a second each) during a startup sync and a burst.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import { startServe } from './serve-process.js';
 import type { ServeHandle } from './serve-process.js';
 import { startHeldReader, startSqliteProbe } from './sqlite-probe.js';
 import type { SqliteProbe } from './sqlite-probe.js';
+import { loadPhase, statusUntil, writeBurst, type LoadPhaseResult } from './load-driver.js';
+import { WORDS } from './vocabulary.js';
 
 export interface ServeBenchOptions {
   scope: string;
@@ -28,6 +31,12 @@ export interface ServeBenchOptions {
   edits: number;
   burst: number;
   seed: number;
+  /** Only the bytes written per edit at the autosave rhythm (the journal of ~5 KB notes). */
+  autosaveOnly?: boolean;
+  /** Only serve's start on the index already built (100k). */
+  builtOnly?: boolean;
+  /** Issue 16's load: clients (once a second each), how many of them search, and a burst of new files. */
+  load?: { clients: number; searchers: number; burst: number };
   /** Upper bound for one full sync (startup, idle waits). */
   syncTimeoutMs: number;
   log(message: string): void;
@@ -40,6 +49,21 @@ export interface ServeBenchResult {
   autosaveBytes: number | null;
   /** The same, until the quiet period after the last edit is over (native: its checkpoint). */
   autosaveSettledBytes: number | null;
+  /**
+   * The same two from wchar: the bytes serve handed to write calls. write_bytes counts the
+   * page-cache pages a write dirtied, and on this machine's kernel (Linux 6.18, large
+   * folios) a 4 KiB write into a cached file counts its whole folio (docs/benchmarks.md).
+   */
+  autosaveWchar: number | null;
+  autosaveSettledWchar: number | null;
+  /** A search for a common word on the idle index, each (ms, HTTP included). */
+  searchMs: number[];
+  /** serve started on the index already built: /api/status latencies until its startup sync is over, and how long that took. */
+  builtStatusMs: number[];
+  builtIdleMs: number | null;
+  /** Issue 16's load, during the startup sync and a burst of new files. */
+  loadStartup: LoadPhaseResult | null;
+  loadBurst: LoadPhaseResult | null;
   /** Size of the index's -wal file at the end of the quiet period (null: no such file). */
   walAfterBytes: number | null;
   /** Edit → seen by a connection held open since before the edits. */
@@ -108,11 +132,17 @@ async function procRss(pid: number): Promise<{ rss: number | null; hwm: number |
   }
 }
 
-/** Bytes the process caused to be written to storage (write_bytes of /proc/PID/io, Linux only). */
-async function writeBytes(pid: number): Promise<number | null> {
+/** write_bytes and wchar of /proc/PID/io (Linux only): what the process dirtied in the page cache, and what it passed to write calls. */
+async function ioCounters(pid: number): Promise<{ writeBytes: number; wchar: number } | null> {
   try {
-    const m = /^write_bytes:\s+(\d+)$/m.exec(await readFile(`/proc/${pid}/io`, 'utf8'));
-    return m ? Number(m[1]) : null;
+    const text = await readFile(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string): number | null => {
+      const m = new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : null;
+    };
+    const writeBytes = field('write_bytes');
+    const wchar = field('wchar');
+    return writeBytes === null || wchar === null ? null : { writeBytes, wchar };
   } catch {
     return null;
   }
@@ -131,7 +161,7 @@ async function measureAutosave(o: ServeBenchOptions, serve: ServeHandle, r: Serv
   try {
     await waitIdle(serve, o.syncTimeoutMs);
     await sleep(SETTLE_QUIET_MS); // the startup run's own writes settle before the count starts
-    const before = await writeBytes(serve.pid);
+    const before = await ioCounters(serve.pid);
     const rng = createRng(o.seed + 303);
     const tag = Date.now().toString(36);
     const seen: Array<Promise<void>> = [];
@@ -152,20 +182,22 @@ async function measureAutosave(o: ServeBenchOptions, serve: ServeHandle, r: Serv
     }
     const lastEdit = start + (o.edits - 1) * AUTOSAVE_EVERY_MS;
     await sleepUntil(lastEdit + AUTOSAVE_EVERY_MS);
-    const during = await writeBytes(serve.pid);
+    const during = await ioCounters(serve.pid);
     await sleepUntil(lastEdit + SETTLE_QUIET_MS);
-    const settled = await writeBytes(serve.pid);
+    const settled = await ioCounters(serve.pid);
     r.walAfterBytes = await stat(`${o.syncedDb}-wal`).then((st) => st.size, () => null);
     await Promise.all(seen);
     checkAlive(serve);
     r.autosaveEdits = o.edits;
     if (before !== null && during !== null && settled !== null) {
-      r.autosaveBytes = during - before;
-      r.autosaveSettledBytes = settled - before;
+      r.autosaveBytes = during.writeBytes - before.writeBytes;
+      r.autosaveSettledBytes = settled.writeBytes - before.writeBytes;
+      r.autosaveWchar = during.wchar - before.wchar;
+      r.autosaveSettledWchar = settled.wchar - before.wchar;
     }
     const kib = (b: number | null): string => (b === null ? '?' : `${Math.round(b / o.edits / 1024)} KiB`);
-    o.log(`[${o.scope} ${o.engine}] ${o.edits} autosave edits: ${kib(r.autosaveBytes)}/edit written (${kib(r.autosaveSettledBytes)} with the quiet period), `
-      + `held reader saw ${r.heldMs.length} (${r.heldTimeouts} timeouts)`);
+    o.log(`[${o.scope} ${o.engine}] ${o.edits} autosave edits: ${kib(r.autosaveBytes)}/edit write_bytes (${kib(r.autosaveSettledBytes)} with the quiet period), `
+      + `${kib(r.autosaveWchar)}/edit wchar (${kib(r.autosaveSettledWchar)}), held reader saw ${r.heldMs.length} (${r.heldTimeouts} timeouts)`);
   } finally {
     reader?.close();
   }
@@ -236,7 +268,19 @@ async function measureBurst(o: ServeBenchOptions, serve: ServeHandle, r: ServeBe
   o.log(`[${o.scope} ${o.engine}] burst of ${o.burst}: ${Math.round(done)} ms (writing ${Math.round(r.burstWriteMs)} ms), ${r.burstRuns ?? '?'} watch runs`);
 }
 
-/** Serve on the synced database: live edits, burst, steady RSS, shutdown. */
+/** Common words of the generated journals (each in about 40 % of the notes), searched one after another on the idle index. */
+async function measureSearch(o: ServeBenchOptions, serve: ServeHandle, r: ServeBenchResult): Promise<void> {
+  await waitIdle(serve, o.syncTimeoutMs);
+  await sleep(1000);
+  for (const word of WORDS.slice(0, 60)) {
+    const t0 = performance.now();
+    const res = await getJson(`${serve.url}api/entries?q=${encodeURIComponent(word)}&limit=20`, REQUEST_TIMEOUT_MS);
+    if (res.status === 200) r.searchMs.push(performance.now() - t0);
+  }
+  o.log(`[${o.scope} ${o.engine}] ${r.searchMs.length} searches on the idle index`);
+}
+
+/** Serve on the synced database: live edits, burst, searches, steady RSS, shutdown. */
 async function liveSession(o: ServeBenchOptions, r: ServeBenchResult): Promise<void> {
   const serve = await startServe(o.cli, o.journal, o.syncedDb, o.engine, o.syncTimeoutMs);
   let probe: SqliteProbe | null = null;
@@ -244,9 +288,11 @@ async function liveSession(o: ServeBenchOptions, r: ServeBenchResult): Promise<v
     probe = await startSqliteProbe(o.syncedDb);
     r.fileProbe = probe !== null ? 'ok' : 'unavailable';
     await measureAutosave(o, serve, r);
+    if (o.autosaveOnly) return;
     await waitIdle(serve, o.syncTimeoutMs);
     await measureEdits(o, serve, probe, r);
     await measureBurst(o, serve, r);
+    await measureSearch(o, serve, r);
     await waitIdle(serve, o.syncTimeoutMs);
     await sleep(3000);
     const samples: number[] = [];
@@ -308,23 +354,83 @@ async function startupSession(o: ServeBenchOptions, r: ServeBenchResult): Promis
   }
 }
 
+/**
+ * Issue 16's load on a fresh database: CLIENTS clients asking once a second each (the first
+ * SEARCHERS searching, the others on /api/status) during the startup sync, then while
+ * BURST new files arrive at once.
+ */
+async function loadSession(o: ServeBenchOptions, r: ServeBenchResult): Promise<void> {
+  if (!o.load) return;
+  await rm(o.freshDbDir, { recursive: true, force: true });
+  await mkdir(o.freshDbDir, { recursive: true });
+  const expected = (await listMarkdown(o.journal)).length;
+  const serve = await startServe(o.cli, o.journal, path.join(o.freshDbDir, 'index.sqlite'), o.engine, o.syncTimeoutMs);
+  const opts = { url: serve.url, clients: o.load.clients, searchers: o.load.searchers, periodMs: 1000, thinkMs: 0, requestTimeoutMs: 30_000 };
+  try {
+    r.loadStartup = await loadPhase('startup sync', opts, statusUntil(serve.url, (s) => s.state === 'idle' && s.counts.entries >= expected, o.syncTimeoutMs));
+    const burst = o.load.burst;
+    const done = (async () => {
+      await writeBurst(serve.url, o.journal, burst, `load-${Date.now().toString(36)}`);
+      await statusUntil(serve.url, (s) => s.state === 'idle' && s.counts.entries >= expected + burst, o.syncTimeoutMs);
+    })();
+    r.loadBurst = await loadPhase(`burst of ${burst}`, opts, done);
+    o.log(`[${o.scope} ${o.engine}] ${o.load.clients} clients: startup ${Math.round(r.loadStartup.durationMs)} ms, burst ${Math.round(r.loadBurst.durationMs)} ms, ${r.loadStartup.errors + r.loadBurst.errors} errors`);
+  } finally {
+    await serve.stop(5000);
+  }
+}
+
+/** serve on the index already built: /api/status asked one request after another from the start until the startup sync is over. */
+async function builtSession(o: ServeBenchOptions, r: ServeBenchResult): Promise<void> {
+  const started = performance.now();
+  const serve = await startServe(o.cli, o.journal, o.syncedDb, o.engine, o.syncTimeoutMs);
+  try {
+    const deadline = performance.now() + o.syncTimeoutMs;
+    while (performance.now() < deadline) {
+      checkAlive(serve);
+      const res = await getJson(`${serve.url}api/status`, REQUEST_TIMEOUT_MS).catch(() => null);
+      r.builtStatusMs.push(res?.ms ?? REQUEST_TIMEOUT_MS);
+      if (res && field(res.body, 'state') === 'idle') {
+        r.builtIdleMs = performance.now() - started;
+        break;
+      }
+    }
+    o.log(`[${o.scope} ${o.engine}] serve on the built index: idle after ${Math.round(r.builtIdleMs ?? NaN)} ms, ${r.builtStatusMs.length} /api/status samples`);
+  } finally {
+    await serve.stop(5000);
+  }
+}
+
 export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchResult> {
   const r: ServeBenchResult = {
-    autosaveEdits: 0, autosaveBytes: null, autosaveSettledBytes: null, walAfterBytes: null,
+    autosaveEdits: 0, autosaveBytes: null, autosaveSettledBytes: null, autosaveWchar: null, autosaveSettledWchar: null, walAfterBytes: null,
+    searchMs: [], builtStatusMs: [], builtIdleMs: null, loadStartup: null, loadBurst: null,
     heldMs: [], heldTimeouts: 0, heldReader: 'not run',
     editApiMs: [], editFileMs: [], apiTimeouts: 0, fileTimeouts: 0, fileProbe: 'not run',
     burstMs: null, burstWriteMs: null, burstRuns: null, steadyRssKiB: null, peakRssKiB: null, stopMs: null,
     startupStatusMs: [], setupStatusMs: [], startupIdleMs: null, startupSawSync: false, errors: [],
   };
   try {
+    await builtSession(o, r);
+  } catch (err) {
+    r.errors.push(`built-index session: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (o.builtOnly) return r;
+  try {
     await liveSession(o, r);
   } catch (err) {
     r.errors.push(`live session: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (o.autosaveOnly) return r;
   try {
     await startupSession(o, r);
   } catch (err) {
     r.errors.push(`startup session: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    await loadSession(o, r);
+  } catch (err) {
+    r.errors.push(`load session: ${err instanceof Error ? err.message : String(err)}`);
   }
   return r;
 }

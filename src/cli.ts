@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `inkdex` binary: arguments → config → command; failures → one clear line and an
- * exit code (0 ok, 1 the run failed, 2 bad usage).
+ * exit code (0 ok, 1 the run failed, 2 bad usage). Each command's modules are loaded
+ * only when it runs (`--version` loads no index code, `sync` no HTTP server).
  */
 import { parseCommandLine, USAGE } from './commands/config.js';
 import { describeFailure } from './commands/failure.js';

@@ -196,10 +196,16 @@ export function startCli(args: string[], opts: Omit<RunOptions, 'timeoutMs'> = {
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let stopping = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal }));
+    child.on('close', (code, signal) => {
+      // A process that ends before it is asked to: say why (its stderr), for the failure that follows.
+      if (!stopping && process.env.INKDEX_TEST_DEBUG) process.stderr.write(`[test helper] inkdex ${args.join(' ')} exited by itself (${code ?? signal}):\n${stderr}\n`);
+      resolve({ code, signal });
+    });
   });
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 5000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     try {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { diffListings, isRacy, RACY_MS } from '../src/core/diff.js';
 import { ignoreRules } from '../src/core/ignore.js';
-import { Indexer, type RunFn } from '../src/live/indexer.js';
+import { Indexer } from '../src/live/indexer.js';
+import { inProcessWriter, type RunFn } from '../src/live/run-writer.js';
 import { diskState, MOVE_WINDOW_MS, MovePool, MoveWindow } from '../src/sync/moves.js';
 import type { DiskFile } from '../src/sync/scan.js';
 import type { IndexedFile, SyncStore as Store } from '../src/core/seam.js';
@@ -145,14 +146,14 @@ describe('Indexer batching (fake clock)', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
   const make = (calls: Call[], behave?: Parameters<typeof fakeRun>[1]): Indexer =>
-    new Indexer(fakeStore(), { root, rules: ignoreRules([]), maxFileSize: 1 << 20 }, fakeRun(calls, behave));
+    new Indexer(inProcessWriter(fakeStore(), { root, rules: ignoreRules([]), maxFileSize: 1 << 20 }, fakeRun(calls, behave)), { root, rules: ignoreRules([]), maxFileSize: 1 << 20 });
   const incremental = (c: Call): Extract<Scope, { kind: 'incremental' }> => c.scope as Extract<Scope, { kind: 'incremental' }>;
 
-  it('a lone edit goes once events are quiet for 20 ms', async () => {
+  it('a lone edit goes once events are quiet for 5 ms', async () => {
     const calls: Call[] = [];
     const ix = make(calls);
     ix.notePath('a.md');
-    await vi.advanceTimersByTimeAsync(19);
+    await vi.advanceTimersByTimeAsync(4);
     expect(calls).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toHaveLength(1);
@@ -214,6 +215,7 @@ describe('Indexer batching (fake clock)', () => {
     ix.notePath('c.md');
     const ref1 = ix.requestFull('manual');
     expect(ix.requestFull('manual')).toBe(ref1); // coalesced
+    expect((await ref1).id).toBe(100);
     await vi.advanceTimersByTimeAsync(1000);
     expect(calls.map((c) => c.scope.kind)).toEqual(['incremental', 'full']);
     expect(ix.busy()).toBe(false);
@@ -223,7 +225,7 @@ describe('Indexer batching (fake clock)', () => {
     const calls: Call[] = [];
     let fails = 3;
     const ix = make(calls, (scope) => (scope.kind === 'full' && fails-- > 0 ? { failed: true } : {}));
-    ix.requestFull('startup');
+    void ix.requestFull('startup');
     await vi.advanceTimersByTimeAsync(0);
     expect(calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(499);
@@ -287,9 +289,9 @@ describe('Indexer batching (fake clock)', () => {
     const calls: Call[] = [];
     let fails = 1;
     const ix = make(calls, (scope) => (scope.kind === 'full' && fails-- > 0 ? { failed: true } : {}));
-    ix.requestFull('startup');
+    void ix.requestFull('startup');
     await vi.advanceTimersByTimeAsync(100);
-    ix.requestFull('watch'); // the folder is back: the watcher asks for a full sync at once
+    void ix.requestFull('watch'); // the folder is back: the watcher asks for a full sync at once
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls.map((c) => c.trigger)).toEqual(['startup', 'watch']);
   });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ignoreRules } from '../src/core/ignore.js';
 import { Indexer } from '../src/live/indexer.js';
+import { inProcessWriter } from '../src/live/run-writer.js';
 import { RunMetrics } from '../src/http/metrics.js';
 import { createApp } from '../src/http/app.js';
 import type { IndexReader, SyncStore } from '../src/core/seam.js';
@@ -32,7 +33,8 @@ interface Setup {
 async function setup(files: Record<string, string>, opts: { token?: string; host?: string } = {}): Promise<Setup> {
   const root = makeJournal(files);
   const { store, reader, file } = await openIndexFile(process.env.INKDEX_ENGINE === 'wasm' ? 'wasm' : 'native', path.join(tmpDir('inkdex-db-'), 'index.sqlite'), root);
-  const indexer = new Indexer(store, { root, rules: ignoreRules([]), maxFileSize: 5 * 1024 * 1024 });
+  const sync = { root, rules: ignoreRules([]), maxFileSize: 5 * 1024 * 1024 };
+  const indexer = new Indexer(inProcessWriter(store, sync), sync);
   const watcher: WatcherStatus = { state: 'watching', files: 0, dirs: 1, lastError: null, events: 0 };
   const metrics = new RunMetrics();
   indexer.on('run-finished', (r) => metrics.record(r));
@@ -57,7 +59,7 @@ async function setup(files: Record<string, string>, opts: { token?: string; host
     closing: closing.signal,
     security: { host: opts.host ?? '127.0.0.1', port: () => PORT, token: opts.token ?? null },
   });
-  indexer.requestFull('startup');
+  await indexer.requestFull('startup');
   await waitIdle(indexer);
   cleanup.add(async () => {
     closing.abort();
@@ -124,7 +126,7 @@ describe('GET /api/status and /healthz', () => {
 describe('runs', () => {
   it('lists runs newest first with paging, and shows one run with its events and errors', async () => {
     const { app, indexer } = await setup(JOURNAL);
-    indexer.requestFull('manual');
+    void indexer.requestFull('manual');
     await waitIdle(indexer);
     const { body } = await get(app, '/api/runs');
     expect(body.runs.map((r: { trigger: string }) => r.trigger)).toEqual(['manual', 'startup']);

@@ -249,10 +249,11 @@ describe('inkdex sync', { timeout: 60_000 }, () => {
     expect(x.meta.schema_version).toMatch(/^\S+$/);
     expect(x.meta.journal_root).toBe(fs.realpathSync(journal));
 
-    // the markdown files are untouched; only the index folder was added; no lock left
+    // the markdown files are untouched; only the index folder was added (with the
+    // .gitignore that keeps it out of git, SPEC §3); no lock left
     const after = walkFiles(journal).filter((rel) => !rel.startsWith('.inkdex/'));
     expect(after.map((rel) => [rel, sha256(path.join(journal, rel))])).toEqual(before);
-    expect(fs.readdirSync(path.join(journal, '.inkdex'))).toEqual(['index.sqlite']);
+    expect(fs.readdirSync(path.join(journal, '.inkdex')).sort()).toEqual(['.gitignore', 'index.sqlite']);
   });
 
   it('prints a human summary on stdout without --json', async () => {

@@ -1,9 +1,9 @@
 /**
  * Keeping an open index current — what `serve` and a keeping `inkdex mcp` share: the
- * indexer, the flusher, the watcher, the one status and the service log over the index,
- * wired (runs feed the metrics, the flusher and the log; a run that finds the index
- * damaged starts it afresh), then started and, at the end, stopped with the index
- * written and the lock released.
+ * indexer (driving the index's RunWriter), the flusher, the watcher, the follower of the
+ * index file, the one status and the service log over the index, wired (runs feed the
+ * metrics, the flusher and the log; a run that finds the index damaged starts it afresh),
+ * then started and, at the end, stopped with the index written and the lock released.
  */
 import { errorMessage } from '../core/errors.js';
 import type { IgnoreRules } from '../core/ignore.js';
@@ -11,12 +11,13 @@ import type { IndexReader } from '../core/seam.js';
 import { StatusSource } from '../core/status.js';
 import { RunMetrics } from '../http/metrics.js';
 import { isCorruption } from '../index/index-file-check.js';
-import type { OpenIndex } from '../index/open-index.js';
 import { Flusher } from '../live/flusher.js';
+import { IndexFollower } from '../live/index-follower.js';
 import { Indexer } from '../live/indexer.js';
 import { JournalWatcher } from '../live/watch.js';
 import { journalRules, type Config } from './config.js';
 import { follow } from './follow.js';
+import type { KeptIndex } from './kept-index.js';
 import { ServiceLog } from './service-log.js';
 import { packageVersion } from './version.js';
 import { shiftedClock } from '../core/clock.js';
@@ -27,7 +28,7 @@ const MISSED_RESYNC_MS = 30_000;
 const AFRESH_EVERY_MS = 60_000;
 
 export interface Keeper {
-  readonly index: OpenIndex;
+  readonly index: KeptIndex;
   readonly indexer: Indexer;
   readonly flusher: Flusher;
   readonly watcher: JournalWatcher;
@@ -50,13 +51,20 @@ export interface Keeper {
 }
 
 /** The live parts over `index` (held, with its lock), wired but not started. */
-export function keepIndex(config: Config, index: OpenIndex, log: (line: string) => void): Keeper {
+export function keepIndex(config: Config, index: KeptIndex, log: (line: string) => void): Keeper {
   const rules = journalRules(config);
-  // A run may find the index damaged; it is then started afresh under everyone, who hold
-  // it through these stand-ins.
+  // A run may find the index damaged, or its file may leave the path; it is then started
+  // afresh or recovered under everyone, who hold it through these stand-ins.
   const queries = follow(() => index.reader);
-  const indexer = new Indexer(follow(() => index.store), { root: config.journal, rules, maxFileSize: config.maxFileSize, clock: shiftedClock(config.clockShiftMs) });
+  const indexer = new Indexer(index.writer, { root: config.journal, rules, maxFileSize: config.maxFileSize, clock: shiftedClock(config.clockShiftMs) });
   const flusher = new Flusher(follow(() => index.file), () => indexer.current !== null, log);
+  // The index file followed by identity (SPEC §3): deleted, written back; replaced, checked.
+  const follower = new IndexFollower({
+    index: { path: config.db, fate: () => index.file.fate(), recover: () => index.recover() },
+    idle: () => indexer.idle(),
+    requestFull: (trigger) => indexer.requestFull(trigger),
+    log,
+  });
   const metrics = new RunMetrics();
   // The service log: a line per run that did something, per health change, per watcher
   // warning. Its health is the API's (the one status source, made below).
@@ -72,7 +80,7 @@ export function keepIndex(config: Config, index: OpenIndex, log: (line: string) 
   healthTimer.unref();
   const watcher = watchJournal(config, rules, indexer, serviceLog, log);
   const version = packageVersion();
-  const status = new StatusSource({ queries, indexer, watcher, indexFile: flusher, journal: config.journal, db: config.db, version });
+  const status = new StatusSource({ queries, indexer, watcher, indexFile: flusher, indexPath: follower, journal: config.journal, db: config.db, version });
   let lastAfresh = 0;
   indexer.on('run-finished', (run) => {
     metrics.record(run);
@@ -105,17 +113,19 @@ export function keepIndex(config: Config, index: OpenIndex, log: (line: string) 
       await Promise.race([watcher.start(), stopped ?? new Promise(() => undefined)]);
       if (stopping) return;
       log(`inkdex: watching ${watcher.status().dirs} folders (ready in ${Date.now() - watchStart} ms)`);
-      indexer.requestFull('startup');
+      follower.start();
+      indexer.requestFull('startup').catch((err: unknown) => log(`inkdex: cannot start the startup sync: ${errorMessage(err)}`));
       indexer.startReconcile(config.reconcileEveryMs);
     },
     stop(release = true) {
       stopping ??= (async () => {
         clearInterval(healthTimer);
+        follower.stop();
         await indexer.stop();
         await watcher.close();
         flusher.markDirty();
         flusher.flushNow();
-        if (release) index.close();
+        if (release) await index.close();
       })();
       return stopping;
     },
@@ -131,7 +141,7 @@ function watchJournal(config: Config, rules: IgnoreRules, indexer: Indexer, serv
     onRecovered: (reason) => {
       // The journal folder is back (or was replaced): catch up now, not after MISSED_RESYNC_MS.
       log(`inkdex: ${reason}; a full sync catches up`);
-      indexer.requestFull('watch');
+      indexer.requestFull('watch').catch(() => undefined);
     },
     // A folder that could not be watched is watched now (or gone): the error is over.
     onCleared: (message) => log(`inkdex: ${message}; the watcher error is cleared`),
@@ -139,7 +149,7 @@ function watchJournal(config: Config, rules: IgnoreRules, indexer: Indexer, serv
       serviceLog.warning(`${reason}; a full sync will catch up`);
       if (Date.now() - lastMissedResync < MISSED_RESYNC_MS) return;
       lastMissedResync = Date.now();
-      indexer.requestFull('watch');
+      indexer.requestFull('watch').catch(() => undefined);
     },
   });
 }

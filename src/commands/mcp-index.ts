@@ -10,12 +10,12 @@ import { LockedError, errorMessage } from '../core/errors.js';
 import type { IndexReader, RunProgress, RunSummary } from '../core/seam.js';
 import { StatusSource, type Status } from '../core/status.js';
 import { HAND_OVER_SIGNAL, lockHolder, lockLooksFree } from '../index/lock.js';
-import { openIndex } from '../index/open-index.js';
 import { NoIndexError } from '../index/read-index.js';
 import type { Config } from './config.js';
 import { whenBuilt } from './first-build.js';
 import { follow } from './follow.js';
 import { keepIndex, type Keeper } from './keeper.js';
+import { openKeptIndex } from './kept-index.js';
 import { ReadBeside } from './read-beside.js';
 import { packageVersion } from './version.js';
 
@@ -130,7 +130,7 @@ export class McpIndex {
   private async tryToKeep(): Promise<boolean> {
     let index;
     try {
-      index = await openIndex(this.config, this.log);
+      index = await openKeptIndex(this.config, this.log);
     } catch (err) {
       if (err instanceof LockedError) return false;
       throw err;
@@ -156,7 +156,7 @@ export class McpIndex {
     if (keeper.index.file.engine === 'wasm') keeper.index.releaseLock();
     await this.read();
     this.keeper = null;
-    keeper.index.close();
+    await keeper.index.close();
   }
 
   private async read(): Promise<void> {

@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { StartError } from '../core/errors.js';
 import type { Config } from './config.js';
-import { openIndex } from '../index/open-index.js';
 import { createApp, createHttpServer } from '../http/app.js';
 import type { HardenedServer } from '../http/safety.js';
 import { keepIndex, type Keeper } from './keeper.js';
+import { openKeptIndex } from './kept-index.js';
 import { mcpEndpoint, type McpEndpoint } from './mcp-http.js';
 import { shutdownSignals } from './signals.js';
 import { shiftedClock } from '../core/clock.js';
@@ -25,7 +25,7 @@ export async function serveCommand(config: Config): Promise<number> {
   // Listening from the start: a signal while the index loads must not kill us holding the lock.
   const shutdown = shutdownSignals();
   // An assistant's `inkdex mcp` keeping the index hands it over (SPEC §5.1: serve starts within 2 s).
-  const index = await openIndex({ ...config, handOver: { from: ['inkdex mcp'], waitMs: HAND_OVER_WAIT_MS } }, log);
+  const index = await openKeptIndex({ ...config, handOver: { from: ['inkdex mcp'], waitMs: HAND_OVER_WAIT_MS } }, log);
   const keeper = keepIndex(config, index, log);
   const closing = new AbortController();
   const mcp = mcpEndpoint(config, keeper);

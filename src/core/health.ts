@@ -22,6 +22,8 @@ export interface HealthFacts {
   watcherState: WatcherState;
   watcherError: string | null;
   writeError: string | null;
+  /** The index file left its path (deleted, replaced) and is being recovered, or cannot be. */
+  indexFileProblem?: string | null;
   fileErrors: number;
   lagMs: number;
 }
@@ -33,6 +35,7 @@ export function assessHealth(f: HealthFacts): { health: Health; reasons: string[
   const unhealthy: string[] = [];
   if (f.lastRunFailed) unhealthy.push(`the last sync run failed${f.lastRunMessage ? `: ${f.lastRunMessage}` : ''}`);
   if (f.watcherState === 'down') unhealthy.push(`the file watcher is down: changes are not seen${f.watcherError ? ` (${f.watcherError})` : ''}`);
+  if (f.indexFileProblem) unhealthy.push(f.indexFileProblem);
   if (f.writeError) unhealthy.push(f.writeError);
   if (unhealthy.length > 0) return { health: 'unhealthy', reasons: unhealthy };
 

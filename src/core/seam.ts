@@ -125,6 +125,11 @@ export interface EntryStore {
    * rarely wait at all.
    */
   writable(): Promise<void>;
+  /**
+   * Runs `fn` outside any transaction: now, or as soon as the open one ends (a write that
+   * arrives while a run holds a transaction must not share the run's fate).
+   */
+  whenIdle<T>(fn: () => T): Promise<T>;
   /** One batch of changes: readers see all of it or none of it. */
   begin(): void;
   commit(): void;
@@ -134,10 +139,15 @@ export interface EntryStore {
   /**
    * Before a run adds `markdownBytes` of new files: lets the engine make room, and, for a
    * first build where nothing waits on the full-text index, build it in one pass at the
-   * end (`finishBulk`) — faster, but that call blocks.
+   * end (`finishBulk`). What is deferred is recorded in the index itself.
    */
   prepareBulk(markdownBytes: number, ftsInOnePass: boolean): void;
-  finishBulk(): void;
+  /**
+   * Completes what a bulk run deferred — or what one stopped or killed left undone — in
+   * bounded steps, checking `shouldStop` between them. A run calls it first and last.
+   * @returns false when stopped before the end (the next call resumes)
+   */
+  finishBulk(shouldStop?: () => boolean): Promise<boolean>;
 }
 
 /** The history of runs and what each did to which entry (`sync_runs`, `entry_events`). */
@@ -147,7 +157,7 @@ export interface RunLog {
   markRunStarted(id: number, startedAt: string): void;
   finishRun(id: number, status: RunStatus, finishedAt: string, durationMs: number, stats: RunStats, message: string | null): void;
   /** Runs left 'running' by a process that died are marked failed. */
-  failInterruptedRuns(at: string): void;
+  failInterruptedRuns(at: string, message?: string): void;
   /**
    * Records an entry event; `words` is how it changed the journal's word count (the new
    * count minus the old: a new entry's words, minus a removed one's), for daily_stats.
@@ -533,10 +543,32 @@ export interface IndexFileStatus {
   error: string | null;
 }
 
+/**
+ * What the index's path holds against the file the index writes (SPEC §3: the file is
+ * followed by identity): that file, nothing (deleted), or another file (a restore, a sync
+ * tool, anything put there).
+ */
+export type FileFate = 'same' | 'gone' | 'replaced';
+
+/** What became of the index after its file left the path (see OpenIndex.recover). */
+export type Recovery =
+  /** The path holds this index's file (again): nothing to do. */
+  | { outcome: 'same' }
+  /** It was deleted: the complete index was written back at the path. */
+  | { outcome: 'restored' }
+  /** It was replaced by an inkdex index: that one is the index now (a full sync brings it up to date). */
+  | { outcome: 'adopted' }
+  /** It was replaced by an inkdex index that cannot be used as it is: started afresh there. */
+  | { outcome: 'rebuilt'; why: string }
+  /** It was replaced by something that is not an inkdex index: left alone, nothing is written. */
+  | { outcome: 'foreign'; why: string };
+
 /** The index file: making committed changes durable, and letting go of it. */
 export interface IndexFile {
   readonly engine: EngineName;
   readonly path: string;
+  /** Whether the path still holds the file this index writes (a stat, compared by device + inode). */
+  fate(): FileFate;
   /**
    * After a batch of changes: the wasm engine writes the whole file (atomically); the
    * native engine's commits are in the file already, so it only notes the time.

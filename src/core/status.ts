@@ -31,6 +31,8 @@ export interface StatusDeps {
   watcher: { status(): WatcherStatus };
   /** The flusher: the engine in use and the writes so far. */
   indexFile: { readonly engine: EngineName; status(): IndexWrites };
+  /** What follows the index file by identity: why it cannot be kept now (deleted, replaced), or null. */
+  indexPath?: { problem(): string | null };
   journal: string;
   /** The index file's path. */
   db: string;
@@ -64,8 +66,13 @@ export interface StatusReport {
   indexWriteError: string | null;
 }
 
-/** Database facts are reused for this long unless a run or a write says they changed. */
+/** Database facts are reused for this long unless a run or a write says they changed… */
 const DB_FACTS_TTL_MS = 250;
+/**
+ * …or this long while a run is under way (its progress is in `currentRun`): recounting every
+ * quarter second during a 10,000-file burst cost the answering thread ~10 % of its time.
+ */
+const DB_FACTS_TTL_RUNNING_MS = 1000;
 
 /**
  * Builds the status. The two database queries behind it (counts, last finished run) are
@@ -91,7 +98,7 @@ export class StatusSource {
     const lastRun = deps.indexer.lastRun;
     const current = deps.indexer.current;
     const key = `${lastRun?.id ?? ''}|${lastRun?.finishedAt ?? ''}|${current?.id ?? ''}|${file.lastWriteAt ?? ''}`;
-    if (!this.dbFacts || this.dbFacts.key !== key || now - this.dbFacts.at > DB_FACTS_TTL_MS) {
+    if (!this.dbFacts || this.dbFacts.key !== key || now - this.dbFacts.at > (current ? DB_FACTS_TTL_RUNNING_MS : DB_FACTS_TTL_MS)) {
       this.dbFacts = { counts: deps.queries.counts(), lastFinished: deps.queries.lastFinishedRun() ?? null, at: now, key };
     }
     const { counts, lastFinished } = this.dbFacts;
@@ -103,6 +110,7 @@ export class StatusSource {
       watcherState: watcher.state,
       watcherError: watcher.lastError,
       writeError: file.error,
+      indexFileProblem: deps.indexPath?.problem() ?? null,
       fileErrors: counts.errors,
       lagMs,
     });

@@ -10,7 +10,7 @@ import { Hono, type Handler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import type { Indexer } from '../live/indexer.js';
-import { BadQueryError } from '../core/errors.js';
+import { BadQueryError, errorMessage } from '../core/errors.js';
 import type { IndexReader } from '../core/seam.js';
 import { badRequestResponse, defaultConnectionLimits, guard, hardenServer, httpServerOptions, securityHeaders, type ConnectionLimits, type HardenedServer } from './safety.js';
 import { StatusSource, type StatusDeps } from '../core/status.js';
@@ -84,13 +84,35 @@ export function createApp(deps: AppDeps): Hono {
   const get = (pattern: string, handler: Handler): void => route('GET', pattern, handler);
   // Database-heavy reads take turns, one per event-loop turn: 200 searches arriving at
   // once cannot hold the loop for seconds, so /api/status, /healthz and the indexer's
-  // own callbacks keep running between them.
+  // own callbacks keep running between them. Past the server's capacity (the line ahead
+  // would take too long) a request is answered at once: 503 with Retry-After (SPEC §4).
   const turns = new TurnQueue();
+  // Requests being answered (event streams aside): the budget of heavy reads applies only
+  // while others wait on the same thread — one client searching alone is never refused.
+  let answering = 0;
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/api/events') return next();
+    answering++;
+    try {
+      await next();
+    } finally {
+      answering--;
+    }
+  });
   const heavy =
     (handler: Handler): Handler =>
     async (c, next) => {
-      await turns.take();
-      return handler(c, next);
+      const turn = turns.admit(answering > 1);
+      if (turn === null) {
+        return c.json({ error: 'busy: too many requests are waiting for the index; try again shortly' }, 503, { 'Retry-After': String(RETRY_AFTER_S) });
+      }
+      await turn;
+      const started = performance.now();
+      try {
+        return await handler(c, next);
+      } finally {
+        turns.record(performance.now() - started);
+      }
     };
 
   get('/api/status', (c) => c.json(source.status()));
@@ -108,7 +130,14 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ ...run, events: queries.runEvents(id), errors: queries.runErrors(id) });
   }));
 
-  route('POST', '/api/resync', (c) => c.json({ run: deps.indexer.requestFull('manual') }, 202));
+  route('POST', '/api/resync', async (c) => {
+    try {
+      return c.json({ run: await deps.indexer.requestFull('manual') }, 202);
+    } catch (err) {
+      // The run's row cannot be written now (the index file is being written back or re-checked).
+      return c.json({ error: `cannot start a sync now: ${errorMessage(err)}` }, 503, { 'Retry-After': '2' });
+    }
+  });
 
   get('/api/entries', heavy((c) => {
     const q = textParam(c, 'q', MAX_QUERY_CHARS);
@@ -215,14 +244,54 @@ export function createHttpServer(app: Hono, host: string, limits: ConnectionLimi
   return { server, connections: hardenServer(server, limits) };
 }
 
+/** A heavy read is refused (503) when the reads waiting ahead of it would take longer than this… */
+const MAX_QUEUE_WAIT_MS = 150;
+/**
+ * …or when heavy reads have taken more than this of the last second of the thread that
+ * answers: the rest is kept for /api/status and the indexer's callbacks. (During a burst
+ * of 10,000 files on 2 shared cores, 50 searches a second held it ~98 % of the time and
+ * /api/status waited 4–9 s; with this budget 0.6–1.2 s on the same loaded machine.)
+ */
+const HEAVY_BUDGET_MS_PER_S = 250;
+/** What a refused request is told to wait (Retry-After, seconds). */
+const RETRY_AFTER_S = 1;
+
 /**
  * Hands out turns, one per event-loop iteration (setImmediate): whoever awaits `take()`
  * runs in a later check phase, after the I/O callbacks that were ready (other requests
- * being parsed, the indexer's file reads) have run.
+ * being parsed, the indexer's file reads) have run. Knows what a turn costs (a moving
+ * average), so that it can refuse a request it could not serve promptly.
  */
 class TurnQueue {
   private readonly waiting: Array<() => void> = [];
   private scheduled = false;
+  /** Moving average of a turn's duration (ms). */
+  private costMs = 5;
+  /** The turns of the last second: when each ended, and how long it took. */
+  private readonly recent: Array<{ at: number; ms: number }> = [];
+  private recentMs = 0;
+
+  /**
+   * A turn, or null when the line ahead would take too long, or when heavy reads had their
+   * share of the last second while `contended` (other requests are being answered).
+   */
+  admit(contended: boolean): Promise<void> | null {
+    if (this.waiting.length > 0 && (this.waiting.length + 1) * this.costMs > MAX_QUEUE_WAIT_MS) return null;
+    this.forgetBefore(performance.now() - 1000);
+    if (contended && this.recentMs > HEAVY_BUDGET_MS_PER_S) return null;
+    return this.take();
+  }
+
+  /** A turn took `ms`. */
+  record(ms: number): void {
+    this.costMs += (ms - this.costMs) / 8;
+    this.recent.push({ at: performance.now(), ms });
+    this.recentMs += ms;
+  }
+
+  private forgetBefore(at: number): void {
+    while (this.recent.length > 0 && this.recent[0]!.at < at) this.recentMs -= this.recent.shift()!.ms;
+  }
 
   take(): Promise<void> {
     return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 /**
- * Before the index is locked and opened: its folder exists (made if need be) and the
- * index path is not a folder. Failures are StartErrors naming the path (one clear line).
+ * Before the index is locked and opened: its folder exists (made if need be), the index
+ * path is not a folder, and the journal's own `.inkdex` folder keeps git out (SPEC §3).
+ * Failures are StartErrors naming the path (one clear line).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,14 +9,15 @@ import { StartError } from '../core/errors.js';
 import { describeFsError, errorCode, isFolder } from '../core/fs.js';
 
 /**
- * Makes the index file's folder and checks that `db` itself is not a folder.
+ * Makes the index file's folder and checks that `db` itself is not a folder; in the
+ * journal's `.inkdex` folder, also its `.gitignore`.
  *
  * Not `fs.mkdirSync(dir, { recursive: true })`: on Node 20 it spins forever at full CPU
  * on a path the kernel refuses to create in (`/proc/nope`: mkdir says ENOENT although
  * `/proc` exists, so it retries the parent, then the child, …). Each missing folder is
  * made here one at a time, from the nearest one that exists.
  */
-export function prepareIndexPath(db: string): void {
+export function prepareIndexPath(db: string, journal: string): void {
   const dir = path.dirname(db);
   const missing: string[] = [];
   for (let d = dir; ; ) {
@@ -46,4 +48,22 @@ export function prepareIndexPath(db: string): void {
     }
   }
   if (isFolder(db)) throw new StartError(`--db ${db} is a folder, not an index file`);
+  if (dir === path.join(journal, INDEX_FOLDER)) ignoreInGit(dir);
+}
+
+/** The folder inside the journal that holds inkdex's own files. */
+export const INDEX_FOLDER = '.inkdex';
+
+/**
+ * `.inkdex/.gitignore` holding `*`: the index (and its -wal, -shm, lock) never travels with
+ * a journal kept in git. Written only when absent (a user's own version is left alone), and
+ * only in inkdex's folder: no .gitignore elsewhere is ever touched. Best effort: a folder
+ * that refuses it does not stop the index.
+ */
+function ignoreInGit(dir: string): void {
+  try {
+    fs.writeFileSync(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' });
+  } catch {
+    // there already, or not writable (then the index is not either, which opening says)
+  }
 }

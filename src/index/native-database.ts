@@ -10,6 +10,8 @@ import { errorMessage } from '../core/errors.js';
 
 /** The part of better-sqlite3's API used here (the package ships no types of its own). */
 interface NativeStatement {
+  /** True when the statement never writes (sqlite3_stmt_readonly). */
+  readonly readonly: boolean;
   run(...params: unknown[]): { changes: number };
   all(...params: unknown[]): unknown[];
   get(...params: unknown[]): unknown;
@@ -20,6 +22,8 @@ export interface NativeDb {
   pragma(sql: string, options?: { simple?: boolean }): unknown;
   function(name: string, options: { deterministic?: boolean; varargs?: boolean }, fn: (...args: never[]) => unknown): void;
   close(): void;
+  /** true: SQLite's defensive mode off (and other checks); false: back on. */
+  unsafeMode(on: boolean): void;
   readonly inTransaction: boolean;
 }
 type NativeDbConstructor = new (file: string, options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number }) => NativeDb;
@@ -53,6 +57,11 @@ const BUSY_TIMEOUT_MS = 5000;
 
 export class NativeDatabase implements Connection {
   private readonly statements = new Map<string, NativeStatement>();
+  /**
+   * Checked before every write that could reach the file: each BEGIN and COMMIT, and each
+   * writing statement outside a transaction (see file-identity.ts). Throws to refuse it.
+   */
+  private guard: () => void = () => undefined;
 
   constructor(readonly db: NativeDb) {}
 
@@ -65,12 +74,19 @@ export class NativeDatabase implements Connection {
     return new NativeDatabase(new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS }));
   }
 
+  /** Every write is checked with `check` first (it throws to refuse the write). */
+  guardWrites(check: () => void): void {
+    this.guard = check;
+  }
+
   private stmt(sql: string): NativeStatement {
     let s = this.statements.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
       this.statements.set(sql, s);
     }
+    // Inside a transaction the COMMIT is checked; outside, the statement commits by itself.
+    if (!s.readonly && !this.db.inTransaction) this.guard();
     return s;
   }
 
@@ -97,6 +113,7 @@ export class NativeDatabase implements Connection {
   // IMMEDIATE: take the write lock at BEGIN, where the busy timeout applies, rather than
   // at the first write, where a reader-turned-writer could fail at once with SQLITE_BUSY.
   begin(): void {
+    this.guard();
     this.db.exec('BEGIN IMMEDIATE');
   }
 
@@ -116,11 +133,21 @@ export class NativeDatabase implements Connection {
   }
 
   commit(): void {
+    this.guard();
     this.db.exec('COMMIT');
   }
 
   rollback(): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  writingShadowTables<T>(fn: () => T): T {
+    this.db.unsafeMode(true);
+    try {
+      return fn();
+    } finally {
+      this.db.unsafeMode(false);
+    }
   }
 
   defineFunction(name: string, fn: (...args: never[]) => number | string | null): void {

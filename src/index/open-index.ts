@@ -1,21 +1,24 @@
 /**
  * Taking hold of an index: the lock (handed over by its holder when asked for), then the
  * file with the engine chosen (engine.ts), or a fresh index when it is absent, damaged or
- * of another schema version (never somebody else's file). Holding the lock, it can also
- * start the index afresh.
+ * of another schema version (never somebody else's file). Holding it, it can start the
+ * index afresh, and follow its file by identity: written back when deleted, re-checked
+ * when replaced (SPEC §3).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { StartError } from '../core/errors.js';
-import { prepareIndexPath } from './index-path.js';
+import { INDEX_FOLDER, prepareIndexPath } from './index-path.js';
 import { acquireLock, acquireLockHandedOver } from './lock.js';
-import { loadSql } from './wasm-database.js';
 import { ForeignFileError, removeIndexFiles } from './index-file-check.js';
-import type { EngineName, OpenedIndex } from '../core/seam.js';
-import { chooseEngine, namedEngine, type NativeModule } from './engine.js';
-import { openNative } from './native-engine.js';
-import { openWasm, startReadingWasm } from './wasm-engine.js';
+import type { EngineName, FileFate, OpenedIndex, Recovery } from '../core/seam.js';
+import { chooseEngine, namedEngine, type Engine, type NativeModule } from './engine.js';
+import { openNative, recoverNative } from './native-engine.js';
 import { carriedLine } from './carry.js';
 import { SCHEMA_VERSION } from './schema.js';
+
+/** The wasm engine's modules (sql.js and the whole-file writer), loaded only when it is used. */
+const wasmEngine = (): Promise<typeof import('./wasm-engine.js')> => import('./wasm-engine.js');
 
 /** What opening an index needs to know (the command's Config has all of it). */
 export interface IndexOptions {
@@ -34,14 +37,26 @@ export interface IndexOptions {
   readonly handOver?: { readonly from: readonly string[]; readonly waitMs: number };
 }
 
-export interface OpenIndex extends OpenedIndex {
+/** An index held open by this process (the lock aside): the three views, and what can be done to it. */
+export interface HeldIndex extends OpenedIndex {
   /**
-   * Drops the index (found damaged while in use) and starts a new, empty one in its place,
-   * keeping the lock: the caller then syncs the folder again.
+   * Drops the index (found damaged while in use) and starts a new, empty one in its place:
+   * the caller then syncs the folder again.
    */
   startAfresh(why: string): Promise<OpenedIndex>;
-  /** Closes the index (the file alone is then complete) and releases the lock. Safe to call twice. */
+  /** Whether the path still holds the file this index writes. */
+  fate(): FileFate;
+  /**
+   * The path no longer holds this index's file: write the index back (deleted), or check
+   * what replaced it — an inkdex index is adopted (the caller then syncs the folder), any
+   * other file is left alone and nothing is written until it is gone (call again then).
+   */
+  recover(): Promise<Recovery>;
+  /** Closes the index (the file alone is then complete). Safe to call twice. */
   close(): void;
+}
+
+export interface OpenIndex extends HeldIndex {
   /** Only releases the lock (a process about to exit without closing). */
   releaseLock(): void;
 }
@@ -53,11 +68,55 @@ export interface OpenIndex extends OpenedIndex {
  */
 export async function openIndex(config: IndexOptions, log: (line: string) => void, whileOpening?: () => Promise<void>): Promise<OpenIndex> {
   const engine = chooseEngine(config.engine, log);
-  prepareIndexPath(config.db);
-  const ownPath = config.db === path.join(config.journal, '.inkdex', 'index.sqlite');
-  const release = config.handOver
-    ? await acquireLockHandedOver(config.db, `inkdex ${config.command}`, config.handOver.from, config.handOver.waitMs)
-    : acquireLock(config.db, `inkdex ${config.command}`);
+  const lock = await lockIndex(config);
+  try {
+    const held = await holdIndex(engine, config, log, whileOpening);
+    return {
+      ...held,
+      get store() {
+        return held.store;
+      },
+      get reader() {
+        return held.reader;
+      },
+      get file() {
+        return held.file;
+      },
+      get rebuiltBecause() {
+        return held.rebuiltBecause;
+      },
+      get upgradedFrom() {
+        return held.upgradedFrom;
+      },
+      get carried() {
+        return held.carried;
+      },
+      async recover() {
+        if (held.fate() !== 'same') lock.ensure();
+        return held.recover();
+      },
+      releaseLock: () => lock.release(),
+      close() {
+        try {
+          held.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release();
+    if (err instanceof ForeignFileError) throw new StartError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The index file opened with `engine`, without the lock (the caller holds it: a process's
+ * writer thread opens the index its main thread locked). Says on `log` when it rebuilds.
+ */
+export async function holdIndex(engine: Engine, config: Omit<IndexOptions, 'engine' | 'command'>, log: (line: string) => void, whileOpening?: () => Promise<void>): Promise<HeldIndex> {
+  const ownPath = config.db === path.join(config.journal, INDEX_FOLDER, 'index.sqlite');
   const sayRebuilding = (why: string): void => log(`inkdex: rebuilding the index ${config.db} from the folder: ${why}`);
   const sayWhatWasKept = (o: OpenedIndex): void => {
     if (o.upgradedFrom !== null) {
@@ -66,49 +125,85 @@ export async function openIndex(config: IndexOptions, log: (line: string) => voi
     const carried = o.carried && carriedLine(o.carried);
     if (carried) log(`inkdex: ${carried} (entry ids are new)`);
   };
-  try {
-    let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, ownPath, whileOpening) : await openWasmIndex(config, ownPath, whileOpening);
-    if (opened.rebuiltBecause) sayRebuilding(opened.rebuiltBecause);
-    sayWhatWasKept(opened);
-    opened.store.failInterruptedRuns(new Date().toISOString());
-    let closed = false;
-    const index: OpenIndex = {
-      ...opened,
-      async startAfresh(why) {
-        sayRebuilding(why);
-        try {
-          opened.file.close();
-        } catch {
-          // it is damaged: closing it cleanly may fail
-        }
-        // The native engine reads the user's own tables from the damaged file before it
-        // replaces it; the wasm engine's copy in memory is gone with the file.
-        if (engine.name === 'wasm') removeIndexFiles(config.db);
-        opened = engine.name === 'native' ? openNative(engine.module, config.db, config.journal, ownPath, why) : await openWasm(config.db, config.journal, { reading: Promise.resolve(null), damaged: why, legacy: false });
-        sayWhatWasKept(opened);
-        Object.assign(index, { store: opened.store, reader: opened.reader, file: opened.file, rebuiltBecause: why, upgradedFrom: null, carried: opened.carried });
-        return opened;
-      },
-      releaseLock: release,
-      close() {
-        if (closed) return;
-        closed = true;
-        try {
-          opened.file.close();
-        } finally {
-          release();
-        }
-      },
-    };
-    return index;
-  } catch (err) {
-    release();
-    if (err instanceof ForeignFileError) throw new StartError(err.message);
-    throw err;
+  let opened = engine.name === 'native' ? await openNativeIndex(engine.module, config, ownPath, whileOpening) : await openWasmIndex(config, ownPath, whileOpening);
+  if (opened.rebuiltBecause) sayRebuilding(opened.rebuiltBecause);
+  sayWhatWasKept(opened);
+  opened.store.failInterruptedRuns(new Date().toISOString());
+  let closed = false;
+  const use = (next: OpenedIndex): OpenedIndex => {
+    opened = next;
+    sayWhatWasKept(next);
+    Object.assign(held, { store: next.store, reader: next.reader, file: next.file, rebuiltBecause: next.rebuiltBecause, upgradedFrom: next.upgradedFrom, carried: next.carried });
+    return next;
+  };
+  const held: HeldIndex = {
+    ...opened,
+    async startAfresh(why) {
+      sayRebuilding(why);
+      try {
+        opened.file.close();
+      } catch {
+        // it is damaged: closing it cleanly may fail
+      }
+      // The native engine reads the user's own tables from the damaged file before it
+      // replaces it; the wasm engine's copy in memory is gone with the file.
+      if (engine.name === 'wasm') removeIndexFiles(config.db);
+      return use(
+        engine.name === 'native'
+          ? openNative(engine.module, config.db, config.journal, ownPath, why)
+          : await (await wasmEngine()).openWasm(config.db, config.journal, { reading: Promise.resolve(null), damaged: why, legacy: false }),
+      );
+    },
+    fate: () => opened.file.fate(),
+    async recover() {
+      if (opened.file.fate() === 'gone') prepareIndexPath(config.db, config.journal); // its folder may be gone too
+      const { recovery, next } = engine.name === 'native' ? recoverNative(engine.module, opened, config.journal, ownPath) : await (await wasmEngine()).recoverWasm(opened, config.journal);
+      if (next) {
+        use(next);
+        // A run cut short by the move left its row 'running' in the file now at the path.
+        next.store.failInterruptedRuns(new Date().toISOString(), 'interrupted: the index file left its path while the run was writing it');
+      }
+      if (recovery.outcome === 'rebuilt') sayRebuilding(recovery.why);
+      return recovery;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      opened.file.close();
+    },
+  };
+  return held;
+}
+
+/** The index's folder made, and its lock taken — handed over by its holder if `config` says so (throws LockedError naming the holder). */
+export async function lockIndex(config: IndexOptions): Promise<HeldLock> {
+  prepareIndexPath(config.db, config.journal);
+  const release = config.handOver
+    ? await acquireLockHandedOver(config.db, `inkdex ${config.command}`, config.handOver.from, config.handOver.waitMs)
+    : acquireLock(config.db, `inkdex ${config.command}`);
+  return new HeldLock(config, release);
+}
+
+/** The lock file beside the index, held; taken again should it vanish (its folder deleted while serving). */
+export class HeldLock {
+  constructor(
+    private readonly config: IndexOptions,
+    private releaseFn: () => void,
+  ) {}
+
+  /** Takes the lock again if its file is gone (throws LockedError if another process took it meanwhile). */
+  ensure(): void {
+    if (fs.existsSync(`${this.config.db}.lock`)) return;
+    prepareIndexPath(this.config.db, this.config.journal);
+    this.releaseFn = acquireLock(this.config.db, `inkdex ${this.config.command}`);
+  }
+
+  release(): void {
+    this.releaseFn();
   }
 }
 
-async function openNativeIndex(module: NativeModule, config: IndexOptions, ownPath: boolean, whileOpening?: () => Promise<void>): Promise<OpenedIndex> {
+async function openNativeIndex(module: NativeModule, config: Omit<IndexOptions, 'engine' | 'command'>, ownPath: boolean, whileOpening?: () => Promise<void>): Promise<OpenedIndex> {
   const opened = openNative(module, config.db, config.journal, ownPath);
   try {
     await whileOpening?.();
@@ -119,10 +214,11 @@ async function openNativeIndex(module: NativeModule, config: IndexOptions, ownPa
   return opened;
 }
 
-async function openWasmIndex(config: IndexOptions, ownPath: boolean, whileOpening?: () => Promise<void>): Promise<OpenedIndex> {
+async function openWasmIndex(config: Omit<IndexOptions, 'engine' | 'command'>, ownPath: boolean, whileOpening?: () => Promise<void>): Promise<OpenedIndex> {
   // sql.js first, before other work keeps the main thread busy (it needs a few turns of
   // the event loop: ~15 ms alone, ~95 ms during the folder walk), and before the index's
   // buffer: under an address-space limit (ulimit -v) its memory must be reserved first.
+  const { loadSql, openWasm, startReadingWasm } = await wasmEngine();
   await loadSql();
   const read = startReadingWasm(config.db, ownPath);
   read.reading.catch(() => undefined); // awaited in openWasm, after whileOpening
@@ -136,5 +232,7 @@ async function openWasmIndex(config: IndexOptions, ownPath: boolean, whileOpenin
  */
 export async function openIndexFile(engine: EngineName, file: string, journalRoot: string): Promise<OpenedIndex> {
   const chosen = namedEngine(engine);
-  return chosen.name === 'native' ? openNative(chosen.module, file, journalRoot) : openWasm(file, journalRoot, startReadingWasm(file));
+  if (chosen.name === 'native') return openNative(chosen.module, file, journalRoot);
+  const { openWasm, startReadingWasm } = await wasmEngine();
+  return openWasm(file, journalRoot, startReadingWasm(file));
 }

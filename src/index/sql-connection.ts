@@ -18,6 +18,12 @@ export interface Connection {
   commit(): void;
   /** Rolls back the open transaction, if any (SQLite may have rolled it back already). */
   rollback(): void;
+  /**
+   * Runs `fn` with writes to a virtual table's own tables allowed (SQLite refuses them in
+   * its defensive mode, which better-sqlite3 turns on): for FTS4 upkeep the FTS4 commands
+   * do not offer (see SqlSyncStore.finishBulk).
+   */
+  writingShadowTables<T>(fn: () => T): T;
   /** Registers a deterministic scalar SQL function. */
   defineFunction(name: string, fn: (...args: never[]) => number | string | null): void;
   close(): void;

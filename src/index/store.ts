@@ -5,6 +5,7 @@
  * wasm-engine.ts); reads for the API are queries.ts's.
  */
 import { CHILD_INDEXES, childIndexesSql, KEEP_EVENTS, KEEP_RUNS, STATS_SINCE } from './schema.js';
+import { nextTurn } from '../core/time-slice.js';
 import type { Connection, SqlParam } from './sql-connection.js';
 import { aliasKey, anchorKey, entryKeys, headingKey, linkKey } from '../core/link-keys.js';
 import { dayRows, DayTally } from '../core/daily-stats.js';
@@ -26,6 +27,20 @@ const RESOLVE = `(SELECT k.entry_id FROM inkdex_keys k JOIN entries t ON t.id = 
 /** Child rows go in as multi-row INSERTs of up to this many rows (one statement each, cached per row count). */
 const ROWS_PER_INSERT = 32;
 
+/** meta: entries with a greater id have no FTS row yet (a first build defers them, see prepareBulk). */
+export const FTS_MISSING_AFTER = 'fts_missing_after';
+/** meta: links written by a bulk run are still to be resolved. */
+const LINKS_UNRESOLVED = 'links_unresolved';
+/** Text per FTS build transaction: ~0.2–0.4 s of SQLite on this machine. */
+const FTS_STEP_BYTES = 4 * 1024 * 1024;
+const FTS_STEP_MAX_ROWS = 5000;
+/** Leaf pages per merge step (bounded work per call). */
+const FTS_MERGE_PAGES = 500;
+/** FTS4's automatic merging: segments per level before they merge (as schema.ts sets it). */
+const FTS_AUTOMERGE = 8;
+/** Levels the segments of a bulk build are lifted by (see finishBulk). */
+const BULK_FTS_LEVEL = 8;
+
 /** How long a run waits for another connection's write to finish before trying anyway. */
 const WRITABLE_WAIT_MS = 30_000;
 
@@ -33,6 +48,17 @@ const WRITABLE_WAIT_MS = 30_000;
 const CHILD_TABLES = ['tags', 'links', 'tasks', 'headings', 'blocks', 'aliases', 'fields'];
 
 const ENTRY_COLUMNS = 'path, title, date, frontmatter, body, word_count, content_hash, size, mtime_ms, indexed_at, error';
+
+/** An entry's rows in one child table (see SqlSyncStore.children). */
+interface Child {
+  table: string;
+  columns: string;
+  rows: SqlParam[][];
+  /** 'OR IGNORE' where duplicates are dropped (tags). */
+  or?: string;
+  /** Compared as a set (tags: a primary key, no rowid). */
+  unordered?: boolean;
+}
 
 export class SqlSyncStore implements SyncStore {
   /** Entries whose FTS row is still to be inserted (before the transaction commits). */
@@ -50,6 +76,10 @@ export class SqlSyncStore implements SyncStore {
   private readonly insertSqls = new Map<string, string>();
   /** Entries whose headings or blocks may have changed: the anchors of links to them are checked again at commit. */
   private readonly anchorsOf = new Set<number>();
+  /** True between begin and commit/rollback. */
+  private inTransaction = false;
+  /** Work waiting for the open transaction to end (see whenIdle). */
+  private readonly afterTransaction: Array<() => void> = [];
   /**
    * The figures of entry events for daily_stats: this transaction's, and those committed
    * but not yet written there (recordDays writes them; a run whose finish could not be
@@ -77,6 +107,7 @@ export class SqlSyncStore implements SyncStore {
 
   begin(): void {
     this.db.begin();
+    this.inTransaction = true;
   }
 
   commit(): void {
@@ -87,6 +118,7 @@ export class SqlSyncStore implements SyncStore {
     else this.daysKept.merge(this.daysPending);
     this.daysPending = new DayTally();
     this.daysWritten = false;
+    this.ended();
   }
 
   rollback(): void {
@@ -96,7 +128,35 @@ export class SqlSyncStore implements SyncStore {
     this.anchorsOf.clear();
     this.daysPending = new DayTally();
     this.daysWritten = false;
-    this.db.rollback();
+    try {
+      this.db.rollback();
+    } finally {
+      this.ended();
+    }
+  }
+
+  /**
+   * Runs `fn` outside any transaction: now, or as soon as the open one ends. A write that
+   * arrives while a run holds a transaction (a resync request reserving its row) must
+   * not share the run's fate should it roll back.
+   */
+  whenIdle<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const job = (): void => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      if (this.inTransaction) this.afterTransaction.push(job);
+      else job();
+    });
+  }
+
+  private ended(): void {
+    this.inTransaction = false;
+    for (const job of this.afterTransaction.splice(0)) job();
   }
 
   transaction<T>(fn: () => T): T {
@@ -195,8 +255,7 @@ export class SqlSyncStore implements SyncStore {
       `UPDATE entries SET path = ?, title = ?, date = ?, frontmatter = ?, body = CAST(? AS TEXT), word_count = ?, content_hash = ?, size = ?, mtime_ms = ?, indexed_at = ?, error = ? WHERE id = ?`,
       [e.path, e.title, e.date, e.frontmatter, e.body, e.wordCount, e.contentHash, e.size, e.mtimeMs, indexedAt, e.error, id],
     );
-    this.deleteChildren(id);
-    this.writeChildren(id, e);
+    this.replaceChildren(id, e, before !== undefined && before.path !== e.path);
     this.setChecked(id, racyCheckedMs);
     this.ftsInsert(id);
     this.db.run('DELETE FROM inkdex_stale WHERE entry_id = ?', [id]);
@@ -245,25 +304,67 @@ export class SqlSyncStore implements SyncStore {
   }
 
   private writeChildren(id: number, e: EntryRecord): void {
-    this.insertRows('tags', 'entry_id, tag', e.tags.map((tag) => [id, tag]), 'OR IGNORE');
-    this.insertRows(
-      'links',
-      'entry_id, target, kind, target_key, anchor, line',
-      e.links.map((l) => [id, l.target, l.kind, linkKey(l.target, l.form, e.path), l.anchor, l.line]),
-    );
-    if (e.links.length > 0 && !this.linksDeferred) this.linksOf.add(id);
-    this.insertRows(
-      'tasks',
-      'entry_id, line, text, done, due, scheduled, done_date, priority',
-      e.tasks.map((t) => [id, t.line, t.text, t.done ? 1 : 0, t.due, t.scheduled, t.doneDate, t.priority]),
-    );
-    this.insertRows('headings', 'entry_id, level, text, line', e.headings.map((h) => [id, h.level, h.text, h.line]));
-    this.insertRows('blocks', 'entry_id, block_id, line', e.blocks.map((b) => [id, b.id, b.line]));
-    this.insertRows('aliases', 'entry_id, alias', e.aliases.map((a) => [id, a]));
-    this.insertRows('inkdex_keys', 'key, entry_id', e.aliases.map((a) => [aliasKey(a), id]), 'OR IGNORE');
-    this.insertRows('fields', 'entry_id, key, value, type, num, source, line', e.fields.map((f) => [id, f.key, f.value, f.type, f.num, f.source, f.line]));
+    for (const child of this.children(id, e)) this.writeChild(id, child);
+  }
+
+  /** An entry's rows in each child table, as writeChildren inserts them. */
+  private children(id: number, e: EntryRecord): Child[] {
+    return [
+      { table: 'tags', columns: 'entry_id, tag', rows: e.tags.map((tag) => [id, tag]), or: 'OR IGNORE', unordered: true },
+      {
+        table: 'links',
+        columns: 'entry_id, target, kind, target_key, anchor, line',
+        rows: e.links.map((l) => [id, l.target, l.kind, linkKey(l.target, l.form, e.path), l.anchor, l.line]),
+      },
+      {
+        table: 'tasks',
+        columns: 'entry_id, line, text, done, due, scheduled, done_date, priority',
+        rows: e.tasks.map((t) => [id, t.line, t.text, t.done ? 1 : 0, t.due, t.scheduled, t.doneDate, t.priority]),
+      },
+      { table: 'headings', columns: 'entry_id, level, text, line', rows: e.headings.map((h) => [id, h.level, h.text, h.line]) },
+      { table: 'blocks', columns: 'entry_id, block_id, line', rows: e.blocks.map((b) => [id, b.id, b.line]) },
+      { table: 'aliases', columns: 'entry_id, alias', rows: e.aliases.map((a) => [id, a]) },
+      { table: 'fields', columns: 'entry_id, key, value, type, num, source, line', rows: e.fields.map((f) => [id, f.key, f.value, f.type, f.num, f.source, f.line]) },
+    ];
+  }
+
+  private writeChild(id: number, { table, columns, rows, or }: Child): void {
+    this.insertRows(table, columns, rows, or);
+    if (table === 'links' && rows.length > 0 && !this.linksDeferred) this.linksOf.add(id);
+    // The alias keys go with the aliases.
+    if (table === 'aliases') this.insertRows('inkdex_keys', 'key, entry_id', rows.map((r) => [aliasKey(String(r[1])), id]), 'OR IGNORE');
     // Links to this entry may name a heading or block it has only now (or no longer).
-    if (!this.linksDeferred) this.anchorsOf.add(id);
+    if ((table === 'headings' || table === 'blocks') && !this.linksDeferred) this.anchorsOf.add(id);
+  }
+
+  /**
+   * An updated entry's child rows, table by table, left alone where they are unchanged:
+   * an edit that keeps its tags, links and tasks writes none of their pages. (Deleting
+   * and inserting an unchanged row dirties every index page it sits on: 25 of the 54
+   * pages a one-note edit wrote in a 10k-note index of ~5 KB notes, measured from the
+   * log's frames.) A moved entry's links and aliases are rewritten: the links' keys follow
+   * its folder, and its alias keys went with its other keys (dropKeys).
+   */
+  private replaceChildren(id: number, e: EntryRecord, moved: boolean): void {
+    for (const child of this.children(id, e)) {
+      if (!(moved && (child.table === 'links' || child.table === 'aliases')) && this.sameRows(id, child)) continue;
+      this.deleteChild(id, child.table);
+      this.writeChild(id, child);
+    }
+  }
+
+  /** Whether the table holds exactly `child.rows` for the entry (in order, unless unordered). */
+  private sameRows(id: number, { table, columns, rows, unordered }: Child): boolean {
+    const stored = this.db.all<{ row: string }>(`SELECT json_array(${columns}) AS row FROM ${table} WHERE entry_id = ?${unordered ? '' : ' ORDER BY rowid'}`, [id]).map((r) => r.row);
+    const fresh = rows.map((r) => JSON.stringify(r));
+    if (unordered) return stored.length === new Set(fresh).size && stored.every((r) => fresh.includes(r));
+    return stored.length === fresh.length && stored.every((r, i) => r === fresh[i]);
+  }
+
+  private deleteChild(id: number, table: string): void {
+    this.db.run(`DELETE FROM ${table} WHERE entry_id = ?`, [id]);
+    // The alias keys go with the aliases ('a:' … 'a;' is every key starting with 'a:').
+    if (table === 'aliases') this.db.run("DELETE FROM inkdex_keys WHERE entry_id = ? AND key >= 'a:' AND key < 'a;'", [id]);
   }
 
   /**
@@ -361,22 +462,23 @@ export class SqlSyncStore implements SyncStore {
   }
 
   private deleteChildren(id: number): void {
-    for (const table of CHILD_TABLES) this.db.run(`DELETE FROM ${table} WHERE entry_id = ?`, [id]);
-    // The alias keys go with the aliases ('a:' … 'a;' is every key starting with 'a:').
-    this.db.run("DELETE FROM inkdex_keys WHERE entry_id = ? AND key >= 'a:' AND key < 'a;'", [id]);
+    for (const table of CHILD_TABLES) this.deleteChild(id, table);
   }
 
   /**
    * Room for a bulk build; and for a first build, leave the FTS index alone until
-   * `finishBulk` builds it in one `rebuild` pass — measured ~4–6 % faster for a 10k build,
-   * with a ~5 % smaller file (fewer, fuller segments), but one call that blocks (~0.6 s at
-   * 10k notes).
+   * `finishBulk` builds it from every entry's final text (see there), and make the child
+   * tables' indexes at its end too. What is deferred is recorded in `meta` in the same
+   * breath, so that a run stopped or killed half-way leaves an index whose next run
+   * completes it (the child indexes are made again at opening: ensureChildIndexes).
    */
   prepareBulk(markdownBytes: number, ftsInOnePass: boolean): void {
     // The index takes about 3.5× its markdown.
     this.reserve(Math.ceil(markdownBytes * 3.5));
     if (ftsInOnePass) {
       this.ftsDeferred = true;
+      const last = this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM entries')!.id ?? 0;
+      this.setMeta(FTS_MISSING_AFTER, String(last));
       // Nothing reads while it runs: the child tables' indexes are made at the end, each
       // in one sorted pass (CHILD_INDEXES).
       this.indexesDeferred = true;
@@ -385,26 +487,99 @@ export class SqlSyncStore implements SyncStore {
     // Many new entries: one resolution pass over every link at the end beats re-resolving
     // earlier chunks' links as each chunk brings the entries they ask for.
     this.linksDeferred = true;
+    this.setMeta(LINKS_UNRESOLVED, '1');
   }
 
-  /** Builds the FTS index left by `prepareBulk`, from every entry (also after a stopped or failed run). */
-  finishBulk(): void {
+  /**
+   * Completes what a bulk run deferred, or what one stopped or killed left undone (see
+   * prepareBulk): the child tables' indexes, every link resolved, and the FTS rows of the
+   * entries past the mark built in bounded transactions (~4 MB of text each, a few hundred
+   * ms) with FTS4's merging off, then merged in bounded steps. Between steps it yields and
+   * checks `shouldStop`: a signal never waits on one long call (a synchronous SQLite call
+   * cannot be interrupted, not even by terminating its thread), and the next run resumes.
+   *
+   * Built after the entries rather than per chunk: one pass over the final text, no
+   * merging while building (per-chunk segments merged at each COMMIT took half of a 100k
+   * first build). The segments built are then lifted to a level FTS4's automatic merging
+   * reaches only after millions of edits: left at level 1, small edits' segments were
+   * merged into them every few dozen edits (a 55 MB write among 200 one-note edits;
+   * 409 → 145 KiB per edit amortized, measured).
+   * @returns false when stopped before the end
+   */
+  async finishBulk(shouldStop: () => boolean = () => false): Promise<boolean> {
     if (this.indexesDeferred) {
       // The links' own indexes after they are resolved (updating target_id would keep
       // links_target_id current row by row); the blocks' before (anchors look them up).
       this.db.exec(childIndexesSql(CHILD_INDEXES.map((i) => i.name).filter((n) => !n.startsWith('links_')), true));
     }
-    if (this.linksDeferred) {
-      this.linksDeferred = false;
-      this.transaction(() => this.resolveAllLinks());
+    this.linksDeferred = false;
+    this.ftsDeferred = false;
+    if (this.getMeta(LINKS_UNRESOLVED) !== null) {
+      this.transaction(() => {
+        this.resolveAllLinks();
+        this.deleteMeta(LINKS_UNRESOLVED);
+      });
     }
     if (this.indexesDeferred) {
       this.indexesDeferred = false;
       this.db.exec(childIndexesSql(undefined, true));
     }
-    if (!this.ftsDeferred) return;
-    this.ftsDeferred = false;
-    this.db.run("INSERT INTO entries_fts(entries_fts) VALUES ('rebuild')");
+    let after = this.getMeta(FTS_MISSING_AFTER);
+    if (after === null) return true;
+    while (after !== null) {
+      await nextTurn();
+      if (shouldStop()) return false;
+      after = this.transaction(() => this.buildFtsStep(Number(after)));
+    }
+    for (;;) {
+      await nextTurn();
+      if (shouldStop()) return false;
+      if (!this.mergeFtsStep()) break;
+    }
+    this.transaction(() => {
+      this.db.writingShadowTables(() => this.db.run(`UPDATE entries_fts_segdir SET level = level + ${BULK_FTS_LEVEL}`));
+      this.db.run(`INSERT INTO entries_fts(entries_fts) VALUES ('automerge=${FTS_AUTOMERGE}')`);
+      this.deleteMeta(FTS_MISSING_AFTER);
+    });
+    return true;
+  }
+
+  /**
+   * One transaction of the FTS build: the rows of the entries after `after`, up to
+   * FTS_STEP_BYTES of their text. @returns the new mark, or null when every row is built
+   * (the mark stays until the merging is done too).
+   */
+  private buildFtsStep(after: number): string | null {
+    // No merging while building (restored, with the merging done, at the end).
+    this.db.run("INSERT INTO entries_fts(entries_fts) VALUES ('automerge=0')");
+    const ids = this.db.all<{ id: number; bytes: number }>('SELECT id, length(CAST(body AS BLOB)) AS bytes FROM entries WHERE id > ? ORDER BY id LIMIT ?', [after, FTS_STEP_MAX_ROWS]);
+    if (ids.length === 0) return null;
+    let last = ids[0]!.id;
+    let bytes = 0;
+    for (const row of ids) {
+      last = row.id;
+      bytes += row.bytes;
+      if (bytes >= FTS_STEP_BYTES) break;
+    }
+    this.db.run('INSERT INTO entries_fts(rowid, title, body) SELECT id, title, body FROM entries WHERE id > ? AND id <= ?', [after, last]);
+    this.setMeta(FTS_MISSING_AFTER, String(last));
+    return String(last);
+  }
+
+  /** One bounded step of FTS4's incremental merge. @returns whether it did any work. */
+  private mergeFtsStep(): boolean {
+    const before = this.db.get<{ n: number }>('SELECT total_changes() AS n')!.n;
+    this.db.run(`INSERT INTO entries_fts(entries_fts) VALUES ('merge=${FTS_MERGE_PAGES},${FTS_AUTOMERGE}')`);
+    // The command itself counts as one change.
+    return this.db.get<{ n: number }>('SELECT total_changes() AS n')!.n - before > 1;
+  }
+
+  private getMeta(key: string): string | null {
+    return this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key])?.value ?? null;
+  }
+
+  private deleteMeta(key: string): void {
+    this.db.run('DELETE FROM meta WHERE key = ?', [key]);
   }
 
   // FTS rows are inserted set-wise, once per transaction: one INSERT … SELECT for many
@@ -473,8 +648,8 @@ export class SqlSyncStore implements SyncStore {
   }
 
   /** Runs left 'running' by a process that died are marked failed. */
-  failInterruptedRuns(at: string): void {
-    this.db.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = 'interrupted: the process stopped before the run finished' WHERE status = 'running'", [at]);
+  failInterruptedRuns(at: string, message = 'interrupted: the process stopped before the run finished'): void {
+    this.db.run("UPDATE sync_runs SET status = 'failed', finished_at = ?, message = ? WHERE status = 'running'", [at, message]);
   }
 
   addEvent(runId: number, at: string, kind: EventKind, path: string, oldPath: string | null, contentHash: string | null, words: number): void {
@@ -507,10 +682,14 @@ export class SqlSyncStore implements SyncStore {
     this.daysWritten = true;
   }
 
-  /** Drops the oldest runs and events beyond the retention limits. */
+  /**
+   * Drops the oldest runs and events beyond the retention limits — in batches, once a
+   * tenth more than kept has piled up: dropping one old row per run rewrote the first
+   * pages of both tables and of their indexes on every one-note edit.
+   */
   prune(): void {
-    this.db.run('DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?', [KEEP_RUNS]);
-    this.db.run('DELETE FROM entry_events WHERE id <= (SELECT max(id) FROM entry_events) - ?', [KEEP_EVENTS]);
+    this.db.run('DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ? AND (SELECT max(id) - min(id) FROM sync_runs) >= ?', [KEEP_RUNS, KEEP_RUNS * 1.1]);
+    this.db.run('DELETE FROM entry_events WHERE id <= (SELECT max(id) FROM entry_events) - ? AND (SELECT max(id) - min(id) FROM entry_events) >= ?', [KEEP_EVENTS, KEEP_EVENTS * 1.1]);
   }
 
 }

@@ -5,7 +5,8 @@
  */
 import { loadSql, WasmDatabase, type DatabaseFile } from './wasm-database.js';
 import { ForeignFileError, foreignFile, inspectIndexFile, otherSchema } from './index-file-check.js';
-import type { IndexFile, IndexFileStatus, OpenedIndex } from '../core/seam.js';
+import type { FileFate, IndexFile, IndexFileStatus, OpenedIndex, Recovery } from '../core/seam.js';
+import { fateOf, identityOf, IndexFileMovedError, type FileIdentity } from './file-identity.js';
 import { readIndexFile, writeIndexFileAtomic } from './persist.js';
 import { Queries } from './queries.js';
 import { APPLICATION_ID, ensureChildIndexes, OWNERSHIP_PROBE_SQL, WASM_PAGE_SIZE, writeSchema } from './schema.js';
@@ -13,6 +14,8 @@ import { SqlSyncStore } from './store.js';
 import { readUserObjects, restoreUserObjects, type UserObjects } from './carry.js';
 import { bringUpToDate } from './migrations.js';
 import { errorMessage } from '../core/errors.js';
+
+export { loadSql };
 
 /**
  * Starts reading the index file (off the main thread) once it is known to be inkdex's;
@@ -76,6 +79,32 @@ export async function openWasm(
   return { store, reader: new Queries(conn), file: new WasmIndexFile(conn, path), rebuiltBecause, upgradedFrom, carried };
 }
 
+/**
+ * The path no longer holds the file `current` last wrote (SPEC §3): deleted, it is written
+ * again from memory; replaced by an inkdex index, that one is loaded (rebuilt when
+ * damaged or of another schema); replaced by anything else, it is left alone and nothing
+ * is written until it is gone.
+ * @returns the recovery, and the index to use from now on (null: keep `current`)
+ */
+export async function recoverWasm(current: OpenedIndex, journalRoot: string): Promise<{ recovery: Recovery; next: OpenedIndex | null }> {
+  const fate = current.file.fate();
+  if (fate === 'same') return { recovery: { outcome: 'same' }, next: null };
+  if (fate === 'gone') {
+    current.file.persist();
+    return { recovery: { outcome: 'restored' }, next: null };
+  }
+  let next: OpenedIndex;
+  try {
+    // Strictly, even at the default path (see recoverNative).
+    next = await openWasm(current.file.path, journalRoot, startReadingWasm(current.file.path, false));
+  } catch (err) {
+    if (err instanceof ForeignFileError) return { recovery: { outcome: 'foreign', why: err.message }, next: null };
+    throw err;
+  }
+  current.file.close();
+  return { recovery: next.rebuiltBecause ? { outcome: 'rebuilt', why: next.rebuiltBecause } : { outcome: 'adopted' }, next };
+}
+
 /** Whether the database has inkdex's tables (see OWNERSHIP_PROBE_SQL). */
 function isInkdex(db: WasmDatabase): boolean {
   return db.get<{ inkdex: number }>(OWNERSHIP_PROBE_SQL)?.inkdex === 1;
@@ -86,16 +115,31 @@ class WasmIndexFile implements IndexFile {
   private lastWriteAt: string | null = null;
   private sizeBytes = 0;
   private closed = false;
+  /** The file this index was read from or last wrote; null while there is none. */
+  private identity: FileIdentity | null;
 
   constructor(
     private readonly db: WasmDatabase,
     readonly path: string,
-  ) {}
+  ) {
+    this.identity = identityOf(path);
+  }
 
-  /** Writes the whole database, atomically (outside a transaction: it holds every commit). */
+  fate(): FileFate {
+    // Nothing written yet and nothing there: nothing has left the path.
+    if (this.identity === null && identityOf(this.path) === null) return 'same';
+    return fateOf(this.path, this.identity);
+  }
+
+  /**
+   * Writes the whole database, atomically (outside a transaction: it holds every commit).
+   * Over its own file, or where it was deleted; never over a file that replaced it.
+   */
   persist(): void {
+    if (this.fate() === 'replaced') throw new IndexFileMovedError(this.path, 'replaced');
     const bytes = this.db.snapshot();
     writeIndexFileAtomic(this.path, bytes);
+    this.identity = identityOf(this.path);
     this.sizeBytes = bytes.length;
     this.lastWriteAt = new Date().toISOString();
   }

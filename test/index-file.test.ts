@@ -42,6 +42,9 @@ async function servedJournal(n: number, inJournal = true): Promise<{ root: strin
   const db = inJournal ? path.join(root, '.inkdex', 'index.sqlite') : undefined;
   const s = await startServe(root, ['--reconcile-every', '0'], db);
   await s.idle();
+  // The wasm engine writes its file just after the run (the flusher's debounce): the
+  // tests below delete or replace that file, so it must be there first.
+  await waitFor(() => entriesInFile(s.db) === n, { timeoutMs: 10_000, message: 'the startup sync in the index file' });
   return { root, s };
 }
 

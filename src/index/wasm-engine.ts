@@ -3,6 +3,8 @@
  * written to its file whole, atomically (temp file, fsync, rename), after each batch. A
  * reader must reopen the file to see a change.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadSql, WasmDatabase, type DatabaseFile } from './wasm-database.js';
 import { ForeignFileError, foreignFile, inspectIndexFile, otherSchema } from './index-file-check.js';
 import type { FileFate, IndexFile, IndexFileStatus, OpenedIndex, Recovery } from '../core/seam.js';
@@ -126,8 +128,10 @@ class WasmIndexFile implements IndexFile {
   }
 
   fate(): FileFate {
-    // Nothing written yet and nothing there: nothing has left the path.
-    if (this.identity === null && identityOf(this.path) === null) return 'same';
+    // Nothing written yet and nothing there: nothing has left the path — unless its
+    // folder went too (deleted before the first write): then it is gone, and the recovery
+    // makes the folder and its lock again before writing.
+    if (this.identity === null && identityOf(this.path) === null) return fs.existsSync(path.dirname(this.path)) ? 'same' : 'gone';
     return fateOf(this.path, this.identity);
   }
 

@@ -108,4 +108,17 @@ describe('runs written off the main thread', () => {
     expect(row).toMatchObject({ id: run.id, trigger: 'manual' });
     await waitFor(async () => (await s.api<{ status: string }>(`/api/runs/${run.id}`)).status === 'succeeded', { timeoutMs: 60_000, message: 'the requested run done' });
   });
+
+  it.skipIf(engine === 'wasm')('the writer thread crashed: said on stderr, a new one starts by itself and the edits made meanwhile reach the index', { timeout: 60_000 }, async () => {
+    const root = journal(50);
+    const s = await startServe(root, ['--reconcile-every', '0'], undefined, { env: { INKDEX_TEST_WRITER_CRASH_AFTER_RUNS: '1' } });
+    await waitFor(() => /the index writer thread failed: .*INKDEX_TEST_WRITER_CRASH_AFTER_RUNS; starting it again/.test(s.cli.stderr), { timeoutMs: 20_000, message: 'the crash reported' });
+    fs.writeFileSync(path.join(root, 'meanwhile.md'), '# Meanwhile\n\nshared words, written while the writer was down\n');
+    await waitFor(() => s.cli.stderr.includes('the index writer thread is running again'), { timeoutMs: 20_000, message: 'the thread started again' });
+    await waitFor(() => Number(scalar(s.db, "SELECT count(*) FROM entries WHERE path = 'meanwhile.md'")) === 1, { timeoutMs: 20_000, message: 'the edit made meanwhile in the index file' });
+    await waitFor(async () => (await s.api<{ health: string }>('/api/status')).health === 'healthy', { timeoutMs: 20_000, message: 'healthy again' });
+    expect((await s.api<{ total: number }>('/api/entries?q=meanwhile')).total).toBe(1);
+    expect((await s.cli.stop('SIGTERM')).code).toBe(0);
+    expectEqualToFolder(s.db, root);
+  });
 });

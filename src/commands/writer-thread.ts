@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { StartError } from '../core/errors.js';
+import { Backoff } from '../core/backoff.js';
+import { errorMessage, StartError } from '../core/errors.js';
 import type { FileFate, IndexFile, IndexFileStatus, IndexReader, Recovery, RunProgress, Trigger } from '../core/seam.js';
 import type { NativeModule } from '../index/engine.js';
 import { fateOf, type FileIdentity } from '../index/file-identity.js';
@@ -21,6 +22,8 @@ import type { Config } from './config.js';
 export interface WriterSetup extends Pick<Config, 'db' | 'journal' | 'ignore' | 'maxFileSize' | 'clockShiftMs'> {
   /** One Int32: set to 1 when the run in hand should stop (read without waiting for a message). */
   stop: SharedArrayBuffer;
+  /** 1 for the first thread, then one more for each restart after a crash. */
+  generation: number;
 }
 
 export type WriterRequest =
@@ -49,9 +52,25 @@ export type WriterEvent = { event: 'run-started' | 'run-progress'; progress: Run
 const STOP_POLL_MS = 20;
 /** Closing waits this long for the thread (SPEC §1's 2 s include the rest of shutdown). */
 const CLOSE_WAIT_MS = 1500;
+/** A thread that crashed is started again after 1 s, doubling to 30 s while it keeps crashing. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+/** A thread that lived this long before it crashed was not crashing in a loop: start again at 1 s. */
+const LIVED_LONG_MS = 60_000;
 
 export class WriterThread implements RunWriter {
-  private readonly worker: Worker;
+  private worker!: Worker;
+  /** Which thread is current (see WriterSetup.generation); events of an earlier one are ignored. */
+  private generation = 0;
+  private spawnedAt = 0;
+  /** The last generation whose loss was handled (a crash emits 'error' then 'exit'). */
+  private lostGeneration = 0;
+  /** Set once the first thread opened the index: a thread lost after that is started again. */
+  private started = false;
+  private closing = false;
+  private readonly restarts = new Backoff(RESTART_FIRST_MS, RESTART_MAX_MS);
+  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly stop: SharedArrayBuffer;
   private readonly stopFlag: Int32Array;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   private nextId = 1;
@@ -60,7 +79,7 @@ export class WriterThread implements RunWriter {
   private identity: FileIdentity | null = null;
   private fileError: string | null = null;
   private lastWriteAt: string | null = null;
-  /** Why the thread is gone (it failed), null while it runs. */
+  /** Why there is no thread to write (it crashed, and is being started again); null while it runs. */
   private dead: string | null = null;
   readonly file: IndexFile;
 
@@ -74,6 +93,7 @@ export class WriterThread implements RunWriter {
     try {
       await thread.call({ op: 'open' });
       thread.openReader();
+      thread.started = true;
     } catch (err) {
       await thread.close();
       throw err;
@@ -87,14 +107,63 @@ export class WriterThread implements RunWriter {
     private readonly lock: HeldLock,
     private readonly log: (line: string) => void,
   ) {
-    const stop = new SharedArrayBuffer(4);
-    this.stopFlag = new Int32Array(stop);
-    const setup: WriterSetup = { db: config.db, journal: config.journal, ignore: config.ignore, maxFileSize: config.maxFileSize, clockShiftMs: config.clockShiftMs, stop };
-    this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: setup });
-    this.worker.on('message', (m: WriterReply | WriterEvent) => this.receive(m));
-    this.worker.on('error', (err) => this.fail(`the index writer thread failed: ${err.message}`));
-    this.worker.on('exit', (code) => this.fail(`the index writer thread exited (${code})`));
+    this.stop = new SharedArrayBuffer(4);
+    this.stopFlag = new Int32Array(this.stop);
+    this.spawn();
     this.file = this.fileView();
+  }
+
+  /** Starts a thread (the index is opened in it by an `open` request). */
+  private spawn(): void {
+    const generation = ++this.generation;
+    const { db, journal, ignore, maxFileSize, clockShiftMs } = this.config;
+    const setup: WriterSetup = { db, journal, ignore, maxFileSize, clockShiftMs, stop: this.stop, generation };
+    const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: setup });
+    worker.on('message', (m: WriterReply | WriterEvent) => {
+      if (generation === this.generation) this.receive(m);
+    });
+    worker.on('error', (err) => this.lost(generation, `the index writer thread failed: ${err.message}`));
+    worker.on('exit', (code) => this.lost(generation, `the index writer thread exited (${code})`));
+    this.worker = worker;
+    this.spawnedAt = Date.now();
+  }
+
+  /**
+   * The thread is gone: what waits on it fails (a run is recorded failed and retried by
+   * the indexer), and once the index was open, a new thread is started after a backoff —
+   * the lock stays held here meanwhile, and WAL has rolled back what the thread left
+   * uncommitted. Health says why until it runs again.
+   */
+  private lost(generation: number, why: string): void {
+    if (generation !== this.generation || this.lostGeneration === generation) return;
+    this.lostGeneration = generation;
+    this.dead = why;
+    for (const waiting of this.pending.values()) waiting.reject(new Error(why));
+    this.pending.clear();
+    if (!this.started || this.closing) return;
+    if (Date.now() - this.spawnedAt > LIVED_LONG_MS) this.restarts.reset();
+    const delay = this.restarts.failed();
+    this.log(`inkdex: ${why}; starting it again in ${delay} ms`);
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+    this.restartTimer.unref();
+  }
+
+  private async restart(): Promise<void> {
+    this.restartTimer = null;
+    if (this.closing) return;
+    this.spawn();
+    const generation = this.generation;
+    try {
+      await this.send({ op: 'open' });
+      if (generation !== this.generation || this.closing) return;
+      this.openReader();
+      this.dead = null;
+      this.log('inkdex: the index writer thread is running again');
+    } catch (err) {
+      // It could not open the index (the thread may live on): end it; the next try follows.
+      this.lost(generation, `the index writer thread could not open the index: ${errorMessage(err)}`);
+      void this.worker.terminate();
+    }
   }
 
   /** The reader of the index as it is now (another one after a recovery: hold it through `follow`). */
@@ -140,6 +209,8 @@ export class WriterThread implements RunWriter {
 
   /** Closes the reader, then the index in the thread (the file alone is then complete), then the thread. */
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     this.current?.close();
     this.current = null;
     if (this.dead === null) {
@@ -156,6 +227,11 @@ export class WriterThread implements RunWriter {
 
   private call(request: WriterRequest): Promise<unknown> {
     if (this.dead !== null) return Promise.reject(new Error(this.dead));
+    return this.send(request);
+  }
+
+  /** Sends a request to the current thread, whether or not it has opened the index yet. */
+  private send(request: WriterRequest): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -179,13 +255,6 @@ export class WriterThread implements RunWriter {
     if (!waiting) return;
     if (message.ok) waiting.resolve(message.value);
     else waiting.reject(message.foreign ? new StartError(message.error) : new Error(message.error));
-  }
-
-  private fail(why: string): void {
-    if (this.dead !== null) return;
-    this.dead = why;
-    for (const waiting of this.pending.values()) waiting.reject(new Error(why));
-    this.pending.clear();
   }
 
   /** The file as the flusher and the status see it: the thread writes it, this thread follows it. */

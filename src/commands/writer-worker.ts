@@ -25,6 +25,12 @@ const syncOptions: SyncOptions = {
   clock: shiftedClock(setup.clockShiftMs),
 };
 let held: HeldIndex | null = null;
+/**
+ * Tests only (not in --help): the first thread crashes after this many runs, as a bug
+ * would, so that the restart can be tested (test/writer.test.ts).
+ */
+const crashAfterRuns = setup.generation === 1 ? Number(process.env.INKDEX_TEST_WRITER_CRASH_AFTER_RUNS ?? 0) : 0;
+let runsDone = 0;
 
 const post = (message: WriterReply | WriterEvent): void => parentPort!.postMessage(message);
 const log = (line: string): void => post({ event: 'log', line });
@@ -94,6 +100,11 @@ parentPort!.on('message', (message: WriterRequest & { id: number }) => {
     (value) => {
       post({ id: message.id, ok: true, value, file: report() });
       if (message.op === 'close') parentPort!.close();
+      if (message.op === 'run' && ++runsDone === crashAfterRuns) {
+        setImmediate(() => {
+          throw new Error('a crash asked for by INKDEX_TEST_WRITER_CRASH_AFTER_RUNS');
+        });
+      }
     },
     (err: unknown) => post({ id: message.id, ok: false, error: errorMessage(err), foreign: err instanceof ForeignFileError, file: report() }),
   );

@@ -1,7 +1,7 @@
 /**
  * The layers of src/ (README "How it works"), checked by `npm test`:
  *
- *   core      pure code and the storage seam's types      imports nothing else of src/
+ *   core      pure code, the seam's types, small fs helpers  imports nothing else of src/
  *   index     the engines and all SQL                      core
  *   sync      one run (writes through the seam)            core
  *   live      watching, batching, single flight            sync, core
@@ -22,7 +22,7 @@ module.exports = {
   forbidden: [
     {
       name: 'core-imports-nothing',
-      comment: 'src/core is pure code and the seam: it imports nothing else of src/.',
+      comment: 'src/core (pure code, the storage seam, small fs helpers every layer shares) imports nothing else of src/.',
       severity: 'error',
       from: { path: '^src/core/' },
       to: { path: others('core') },

@@ -51,7 +51,9 @@ export class McpHttpSessions {
       const found = this.open.get(id);
       if (!found) return jsonRpcError(404, -32001, 'Session not found: start a new one (initialize without Mcp-Session-Id)');
       found.lastUsed = Date.now();
-      return found.transport.handleRequest(request);
+      const response = await found.transport.handleRequest(request);
+      forgetAnsweredPosts(found.transport);
+      return response;
     }
     if (request.method !== 'POST') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
     return this.start(request);
@@ -105,6 +107,25 @@ export class McpHttpSessions {
     if (!o) return;
     this.open.delete(id);
     await o.session.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The SDK (1.32) keeps an entry per POST answered in JSON mode until the session closes —
+ * ~15 KB a call, measured: a busy assistant's session would grow without bound
+ * (modelcontextprotocol/typescript-sdk#2559, fix pending in #2747). An entry whose requests
+ * are all answered (none left in the request → stream map) is done with: dropped here.
+ * Does nothing should the SDK's private fields change (test/mcp-http.test.ts says so).
+ */
+function forgetAnsweredPosts(transport: WebStandardStreamableHTTPServerTransport): void {
+  const { _streamMapping: streams, _requestToStreamMapping: requests } = transport as unknown as {
+    _streamMapping?: unknown;
+    _requestToStreamMapping?: unknown;
+  };
+  if (!(streams instanceof Map) || !(requests instanceof Map)) return;
+  const waiting = new Set(requests.values());
+  for (const [streamId, stream] of streams as Map<unknown, { resolveJson?: unknown }>) {
+    if (typeof stream?.resolveJson === 'function' && !waiting.has(streamId)) streams.delete(streamId);
   }
 }
 

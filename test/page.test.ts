@@ -235,4 +235,31 @@ describe('status page in a browser', () => {
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    'a panel refused as busy (503 with Retry-After) is asked for again and shown',
+    async () => {
+      const journal = makeJournal({ 'a.md': '# A\n#alpha #beta\n', 'b.md': '# B\n#alpha\n' });
+      const s = await startServe(journal);
+      await s.idle();
+      const browser = await launch();
+      let tagRequests = 0;
+      const { page, pageErrors } = await openPage(browser, s.url, {
+        before: (p) =>
+          p.route(
+            (u) => u.pathname === '/api/tags',
+            async (route) => {
+              tagRequests++;
+              if (tagRequests > 1) return route.continue();
+              await route.fulfill({ status: 503, headers: { 'Retry-After': '1' }, contentType: 'application/json', body: JSON.stringify({ error: 'busy: too many requests are waiting for the index; try again shortly' }) });
+            },
+          ),
+      });
+      await page.locator('#tags-list li').first().waitFor({ timeout: WAIT });
+      expect(await page.locator('#tags-list li').allTextContents()).toEqual([expect.stringContaining('alpha'), expect.stringContaining('beta')]);
+      expect(tagRequests).toBe(2);
+      expect(pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
 });

@@ -16,14 +16,24 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
 
+/** A read refused as over capacity (503 with Retry-After) is asked again this many times. */
+const BUSY_RETRIES = 3;
+
 export async function api(path, { method = 'GET' } = {}) {
   const headers = { Accept: 'application/json' };
   if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
   let res;
-  try {
-    res = await fetch(path, { method, headers, cache: 'no-store', credentials: 'same-origin' });
-  } catch {
-    throw new ApiError('Could not reach the inkdex server.', 0);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = await fetch(path, { method, headers, cache: 'no-store', credentials: 'same-origin' });
+    } catch {
+      throw new ApiError('Could not reach the inkdex server.', 0);
+    }
+    // The server was busy (SPEC §4: a prompt 503 with Retry-After): wait as told, then ask again.
+    const retryAfter = Number(res.headers.get('Retry-After'));
+    if (method !== 'GET' || res.status !== 503 || !(retryAfter > 0) || attempt >= BUSY_RETRIES) break;
+    await res.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 5) * 1000));
   }
   let data = null;
   const text = await res.text().catch(() => '');

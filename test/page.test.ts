@@ -245,15 +245,16 @@ describe('status page in a browser', () => {
       const browser = await launch();
       let tagRequests = 0;
       const { page, pageErrors } = await openPage(browser, s.url, {
-        before: (p) =>
-          p.route(
+        before: async (p) => {
+          await p.route(
             (u) => u.pathname === '/api/tags',
             async (route) => {
               tagRequests++;
               if (tagRequests > 1) return route.continue();
               await route.fulfill({ status: 503, headers: { 'Retry-After': '1' }, contentType: 'application/json', body: JSON.stringify({ error: 'busy: too many requests are waiting for the index; try again shortly' }) });
             },
-          ),
+          );
+        },
       });
       await page.locator('#tags-list li').first().waitFor({ timeout: WAIT });
       expect(await page.locator('#tags-list li').allTextContents()).toEqual([expect.stringContaining('alpha'), expect.stringContaining('beta')]);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LinkRow } from '../src/core/seam.js';
 import { cleanup, makeJournal, query, waitFor } from './helpers.js';
 import { entryAt, startServe, type Served } from './serve-helpers.js';
 
@@ -13,14 +14,8 @@ afterEach(() => cleanup.run());
 
 const WAIT = { timeoutMs: 15_000 };
 
-interface Link {
-  target: string;
-  kind: string;
-  targetId: number | null;
-  anchor: string | null;
-  anchorOk: boolean | null;
-  line: number;
-}
+/** An entry's link as /api/entries/:id gives it. */
+type Link = LinkRow;
 
 async function linksOf(s: Served, p: string): Promise<Link[]> {
   const e = await entryAt(s, p);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ignoreRules } from '../src/core/ignore.js';
 import type { Clock } from '../src/core/clock.js';
+import type { DayStats } from '../src/core/seam.js';
 import { openIndexFile } from '../src/index/open-index.js';
 import { runSync } from '../src/sync/sync.js';
 import { cleanup, makeJournal, query, tmpDir, waitFor } from './helpers.js';
@@ -22,17 +23,8 @@ afterEach(() => cleanup.run());
 const ENGINE = process.env.INKDEX_ENGINE === 'wasm' ? 'wasm' : 'native';
 const TZ = 'America/Los_Angeles';
 
-interface Row {
-  day: string;
-  entries: number;
-  words: number;
-  added: number;
-  updated: number;
-  moved: number;
-  removed: number;
-  wordsAdded: number;
-  wordsRemoved: number;
-}
+/** A daily_stats row as the API gives it. */
+type Row = DayStats;
 
 const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w !== '').length;
 const text = (n: number, word = 'word'): string => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ') + '\n';

@@ -5,15 +5,8 @@
 import { addDays } from './days.js';
 import type { DayStats, EventKind } from './seam.js';
 
-/** What the events of one day did. */
-export interface DayFigures {
-  added: number;
-  updated: number;
-  moved: number;
-  removed: number;
-  /** Sums of the positive and of the negative word-count changes (a positive number). */
-  wordsAdded: number;
-  wordsRemoved: number;
+/** What the events of one day did: DayStats' counts of changes (the totals aside). */
+export interface DayFigures extends Omit<DayStats, 'day' | 'entries' | 'words'> {
   /** The part of wordsAdded that new entries brought (not counted in a first sync). */
   newEntryWords: number;
 }

@@ -218,13 +218,8 @@ export interface FileErrorRow {
   entryId?: number | null;
 }
 
-export interface EntrySummary {
-  id: number;
-  path: string;
-  title: string;
-  date: string | null;
-  tags: string[];
-  wordCount: number;
+/** An entry in the API's lists: the listed facts, and its best snippet (search) or opening. */
+export interface EntrySummary extends ListedEntry {
   snippet: string;
 }
 
@@ -332,6 +327,7 @@ export interface DayStats {
   updated: number;
   moved: number;
   removed: number;
+  /** Sums of the positive and of the negative word-count changes (a positive number). */
   wordsAdded: number;
   wordsRemoved: number;
 }
@@ -497,15 +493,8 @@ export interface EntryRead {
   body: string;
 }
 
-export interface TaskDetail {
-  line: number;
-  text: string;
-  done: boolean;
-  due: string | null;
-  scheduled: string | null;
-  doneDate: string | null;
-  priority: string | null;
-}
+/** A task as an entry's reader sees it: as the parser found it (parse.ts). */
+export type TaskDetail = Task;
 
 export interface Change {
   at: string;
